@@ -1,0 +1,254 @@
+import { renderSchema } from '../schema/render.js';
+import type { Schema } from '../schema/schema.js';
+import { isPlainObject, validateCreate, validateUpdate, type JsonObject } from '../schema/validate.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
+import { buildCollection } from './collection.js';
+import type { RequestContext } from './context.js';
+import { ApiError } from './errors.js';
+import { collectionUrl, formatResource, resourceUrl } from './format.js';
+import type { ResourceKind, Verb } from './kind.js';
+import type { ApiVersion } from './registry.js';
+
+/** One API request, already parsed from HTTP. */
+export interface ApiRequest {
+  method: string;
+  /** Path segments after the version root, URL-decoded, empty ones removed. */
+  segments: string[];
+  body: unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: JsonObject;
+  headers?: Record<string, string>;
+}
+
+export const mustAuthenticate = () => new ApiError('Unauthorized', 'must authenticate');
+
+const ok = (body: JsonObject, status = 200): ApiResponse => ({ status, body });
+
+/**
+ * The v3 request pipeline, top to bottom: find the type, authenticate, check the method, then list / get /
+ * create / update / delete / action through the kind's hooks and the store. Reads come from the kind's
+ * informer cache; writes go to the store and wait until the cache has them, so a client reads its writes.
+ */
+export class ApiHandler {
+  /** Tail of the create chain per kind, for kinds with `serializeCreates`. */
+  readonly #createChains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly version: ApiVersion,
+    private readonly store: ResourceStore,
+  ) {}
+
+  async handle(ctx: RequestContext, req: ApiRequest): Promise<ApiResponse> {
+    const [typeName, id, link, ...rest] = req.segments;
+    if (typeName === undefined) return ok(this.apiRoot(ctx));
+    const kind = this.version.kind(typeName);
+    if (!kind && typeName.toLowerCase() === 'schemas') return this.schemas(ctx, req, id);
+    if (!kind) throw new ApiError('NotFound', `failed to find schema ${typeName}`);
+    if (rest.length > 0) throw new ApiError('NotFound', `no such path: ${req.segments.join('/')}`);
+    const method = effectiveMethod(req.method, ctx);
+
+    if (!ctx.caller && !(method === 'GET' && id !== undefined && link === undefined && kind.publicRead?.(id))) {
+      if (this.version.path === '/v3') throw mustAuthenticate();
+    }
+    if (link !== undefined && id !== undefined) return this.subCollection(ctx, req, kind, id, link, method);
+    if (id === undefined) return this.onCollection(ctx, req, kind, method);
+    return this.onResource(ctx, req, kind, id, method);
+  }
+
+  private async onCollection(ctx: RequestContext, req: ApiRequest, kind: ResourceKind, method: string): Promise<ApiResponse> {
+    const action = actionName(ctx);
+    requireMethod(kind.schema.collectionMethods, method === 'POST' && action ? 'POST' : method);
+    if (method === 'GET') return ok(this.list(ctx, kind, collectionUrl(ctx, kind)));
+    if (action !== undefined) {
+      const handler = kind.collectionActions?.[action];
+      if (!handler || !(action in kind.schema.collectionActions)) throw new ApiError('InvalidAction', `Invalid action: ${action}`);
+      return toResponse(await handler(ctx, req.body));
+    }
+    return this.create(ctx, kind, req.body);
+  }
+
+  private async onResource(ctx: RequestContext, req: ApiRequest, kind: ResourceKind, id: string, method: string): Promise<ApiResponse> {
+    const action = actionName(ctx);
+    if (method === 'POST' && action !== undefined) return this.resourceAction(ctx, req, kind, id, action);
+    requireMethod(kind.schema.resourceMethods, method);
+    const obj = this.visible(ctx, kind, id);
+    switch (method) {
+      case 'GET':
+        return ok(formatResource(ctx, kind, obj));
+      case 'PUT':
+        return this.update(ctx, kind, obj, req.body);
+      case 'DELETE':
+        return this.remove(ctx, kind, obj);
+      default:
+        throw new ApiError('MethodNotAllow', `Method ${method} not supported`);
+    }
+  }
+
+  /** `/v3/<parents>/<id>/<children>`: the children whose reference to the parent is `id`. */
+  private async subCollection(ctx: RequestContext, req: ApiRequest, parent: ResourceKind, id: string, link: string, method: string) {
+    const child = this.version.kind(link);
+    const refField = child && childReference(child.schema, parent.schema.id);
+    if (!child || !refField) throw new ApiError('NotFound', `${parent.schema.id} has no link ${link}`);
+    this.visible(ctx, parent, id);
+    const selfUrl = `${resourceUrl(ctx, parent, id)}/${link}`;
+    if (method === 'GET') {
+      requireMethod(child.schema.collectionMethods, 'GET');
+      return ok(this.list(ctx, child, selfUrl, (o) => o.data[refField] === id));
+    }
+    if (method === 'POST' && actionName(ctx) === undefined) {
+      requireMethod(child.schema.collectionMethods, 'POST');
+      const body = isPlainObject(req.body) ? { ...req.body, [refField]: id } : req.body;
+      return this.create(ctx, child, body);
+    }
+    throw new ApiError('MethodNotAllow', `Method ${method} not supported on ${selfUrl}`);
+  }
+
+  private list(ctx: RequestContext, kind: ResourceKind, selfUrl: string, where?: (o: StoredObject<JsonObject>) => boolean) {
+    this.authorize(ctx, kind, 'list');
+    const items = kind.cache
+      .list()
+      .filter((o) => (!where || where(o)) && kind.allowed(ctx, 'get', o))
+      .map((o) => formatResource(ctx, kind, o));
+    return buildCollection(ctx, kind, items, selfUrl);
+  }
+
+  private visible(ctx: RequestContext, kind: ResourceKind, id: string): StoredObject<JsonObject> {
+    const obj = kind.cache.get(id);
+    const publicOk = !ctx.caller && kind.publicRead?.(id) === true;
+    if (!obj || (!publicOk && !kind.allowed(ctx, 'get', obj))) {
+      throw new ApiError('NotFound', `${kind.schema.id} "${id}" not found`);
+    }
+    return obj;
+  }
+
+  private authorize(ctx: RequestContext, kind: ResourceKind, verb: Verb, obj?: StoredObject<JsonObject>) {
+    if (!kind.allowed(ctx, verb, obj)) {
+      throw new ApiError('PermissionDenied', `you may not ${verb} ${kind.schema.pluralName}${obj ? ` ("${obj.id}")` : ''}`);
+    }
+  }
+
+  private async create(ctx: RequestContext, kind: ResourceKind, body: unknown): Promise<ApiResponse> {
+    this.authorize(ctx, kind, 'create');
+    const prepareCreate = kind.prepareCreate?.bind(kind);
+    if (!prepareCreate) throw new ApiError('MethodNotAllow', `${kind.schema.pluralName} cannot be created`);
+    const input = validateCreate(kind.schema.fields, body);
+    const write = async () => {
+      const prepared = await prepareCreate(ctx, input);
+      const stored = await this.store.create<JsonObject>(kind.schema.id, prepared.id, prepared.data);
+      await kind.cache.waitForRevision(stored.resourceVersion);
+      return ok(formatResource(ctx, kind, stored, prepared.shownOnce), 201);
+    };
+    return kind.serializeCreates ? this.#serialized(kind.schema.id, write) : write();
+  }
+
+  #serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.#createChains.get(key) ?? Promise.resolve()).then(fn);
+    // The chain only orders the writes; each caller gets its own result or error through `run`.
+    this.#createChains.set(key, run.then(() => undefined, () => undefined));
+    return run;
+  }
+
+  private async update(ctx: RequestContext, kind: ResourceKind, obj: StoredObject<JsonObject>, body: unknown): Promise<ApiResponse> {
+    this.authorize(ctx, kind, 'update', obj);
+    if (isPlainObject(body) && body.resourceVersion !== undefined && String(body.resourceVersion) !== String(obj.resourceVersion)) {
+      throw new ApiError('Conflict', `${kind.schema.id} "${obj.id}" was modified (resourceVersion ${obj.resourceVersion}); read it again and retry`);
+    }
+    const { merged, changed } = validateUpdate(kind.schema.fields, obj.data, body, ctx.query._replace === 'true');
+    const data = kind.prepareUpdate ? await kind.prepareUpdate(ctx, obj, merged, changed) : merged;
+    const stored = await this.store.update<JsonObject>(kind.schema.id, obj.id, data, obj.resourceVersion);
+    await kind.cache.waitForRevision(stored.resourceVersion);
+    return ok(formatResource(ctx, kind, stored));
+  }
+
+  private async remove(ctx: RequestContext, kind: ResourceKind, obj: StoredObject<JsonObject>): Promise<ApiResponse> {
+    this.authorize(ctx, kind, 'delete', obj);
+    kind.checkDelete?.(ctx, obj);
+    const deleted = await this.store.delete<JsonObject>(kind.schema.id, obj.id, obj.resourceVersion);
+    await kind.cache.waitForRevision(deleted.resourceVersion);
+    return { status: 204 };
+  }
+
+  private async resourceAction(ctx: RequestContext, req: ApiRequest, kind: ResourceKind, id: string, action: string) {
+    const obj = this.visible(ctx, kind, id);
+    if (action === 'remove') return this.remove(ctx, kind, obj);
+    const handler = kind.actions?.[action];
+    if (!handler || !(action in kind.schema.resourceActions)) throw new ApiError('InvalidAction', `Invalid action: ${action}`);
+    this.authorize(ctx, kind, 'update', obj);
+    const available = kind.availableActions ? kind.availableActions(ctx, obj) : Object.keys(kind.schema.resourceActions);
+    if (!available.includes(action)) throw new ApiError('ActionNotAvailable', `action ${action} is not available on ${kind.schema.id} "${id}" now`);
+    return toResponse(await handler(ctx, obj, req.body));
+  }
+
+  private apiRoot(ctx: RequestContext): JsonObject {
+    const root = `${ctx.baseUrl}${this.version.path}`;
+    const links: Record<string, string> = { root, self: root, schemas: `${root}/schemas` };
+    for (const kind of this.version.kinds()) links[kind.schema.pluralName] = collectionUrl(ctx, kind);
+    return {
+      id: this.version.path.slice(1),
+      type: 'apiRoot',
+      baseType: 'apiRoot',
+      apiVersion: { group: 'management.cattle.io', version: 'v3', path: this.version.path },
+      links,
+    };
+  }
+
+  private schemas(ctx: RequestContext, req: ApiRequest, id: string | undefined): ApiResponse {
+    if (effectiveMethod(req.method, ctx) !== 'GET') throw new ApiError('MethodNotAllow', 'schemas are read-only');
+    const render = (schema: Schema) => renderSchema(schema, { baseUrl: ctx.baseUrl, ...this.methodsFor(ctx, schema) });
+    if (id !== undefined) {
+      const schema = this.version.schema(id);
+      if (!schema) throw new ApiError('NotFound', `failed to find schema ${id}`);
+      return ok(render(schema));
+    }
+    const data = this.version.schemas().map(render);
+    return ok({
+      type: 'collection',
+      resourceType: 'schema',
+      links: { self: `${ctx.baseUrl}${this.version.path}/schemas` },
+      createTypes: {},
+      actions: {},
+      pagination: { limit: data.length, total: data.length },
+      sort: null,
+      filters: {},
+      data,
+    });
+  }
+
+  private methodsFor(ctx: RequestContext, schema: Schema) {
+    const kind = this.version.kind(schema.id);
+    if (!kind || kind.schema !== schema) return { collectionMethods: schema.collectionMethods, resourceMethods: schema.resourceMethods };
+    const may = (verb: Verb) => kind.allowed(ctx, verb);
+    return {
+      collectionMethods: schema.collectionMethods.filter((m) => (m === 'POST' ? may('create') : may('list'))),
+      resourceMethods: schema.resourceMethods.filter((m) => (m === 'PUT' ? may('update') : m === 'DELETE' ? may('delete') : true)),
+    };
+  }
+}
+
+function effectiveMethod(method: string, ctx: RequestContext): string {
+  const override = ctx.query._method;
+  const m = (typeof override === 'string' && method === 'POST' ? override : method).toUpperCase();
+  if (m === 'POST' && ctx.query.action === 'remove') return 'DELETE';
+  return m === 'HEAD' ? 'GET' : m;
+}
+
+function actionName(ctx: RequestContext): string | undefined {
+  const action = ctx.query.action;
+  return typeof action === 'string' && action !== '' ? action : undefined;
+}
+
+function requireMethod(allowed: string[], method: string) {
+  if (!allowed.includes(method)) throw new ApiError('MethodNotAllow', `Method ${method} not supported`);
+}
+
+/** The field of `child` that references `parentId` (norman's sub-context rule: `clusterId` → cluster). */
+function childReference(child: Schema, parentId: string): string | undefined {
+  return Object.entries(child.fields).find(([, f]) => f.kind === 'reference' && f.to === parentId)?.[0];
+}
+
+function toResponse(result: { status?: number; body?: JsonObject; headers?: Record<string, string> }): ApiResponse {
+  return { status: result.status ?? 200, body: result.body, headers: result.headers };
+}

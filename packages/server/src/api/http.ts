@@ -1,0 +1,128 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { JsonObject } from '../schema/validate.js';
+import type { Caller, RequestContext } from './context.js';
+import { ApiError } from './errors.js';
+import { toApiError } from './error-handler.js';
+import type { ApiHandler, ApiResponse } from './handler.js';
+import { renderHtml } from './html.js';
+import type { Query } from './query.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface ApiRoutesDeps {
+  v3: ApiHandler;
+  v3Public: ApiHandler;
+  authenticator: Authenticator;
+  /** The CA PEM for `/cacerts` ('' when unknown). */
+  cacerts: () => string;
+  openapi: (baseUrl: string) => JsonObject;
+}
+
+/** `https://host[:port]` as the client addressed us, honouring proxies' X-Forwarded-* headers. */
+function baseUrl(req: FastifyRequest): string {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
+  const proto = first(req.headers['x-forwarded-proto']) ?? req.protocol;
+  const host = first(req.headers['x-api-host']) ?? first(req.headers['x-forwarded-host']) ?? req.headers.host ?? 'localhost';
+  return `${proto.replace(/^ws/, 'http')}://${host}`;
+}
+
+function segmentsAfter(url: string, root: string): string[] {
+  const path = url.split('?')[0] ?? '';
+  const rest = path.slice(path.toLowerCase().indexOf(root) + root.length);
+  return rest
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch (err) {
+        throw new ApiError('NotFound', `bad path segment "${s}": ${(err as Error).message}`);
+      }
+    });
+}
+
+function wantsHtml(req: FastifyRequest, query: Query): boolean {
+  if (query._format !== undefined) return query._format === 'html';
+  return (req.headers.accept ?? '').includes('text/html');
+}
+
+/** A session that must change its password may only read, change the password and log out. */
+function checkPasswordChange(caller: Caller | undefined, method: string, segments: string[], query: Query) {
+  if (!caller?.mustChangePassword || method === 'GET' || method === 'HEAD') return;
+  const type = segments[0]?.toLowerCase();
+  const allowed = (type === 'users' || type === 'user') && query.action === 'changepassword';
+  const logout = (type === 'tokens' || type === 'token') && query.action === 'logout';
+  if (!allowed && !logout) {
+    throw new ApiError('PermissionDenied', 'you must change your password first: POST /v3/users?action=changepassword');
+  }
+}
+
+function send(reply: FastifyReply, req: FastifyRequest, query: Query, res: ApiResponse, schemasUrl: string) {
+  reply.code(res.status);
+  reply.header('X-Api-Schemas', schemasUrl);
+  reply.header('Expires', 'Wed 24 Feb 1982 18:42:00 GMT');
+  reply.header('X-Content-Type-Options', 'nosniff');
+  for (const [k, v] of Object.entries(res.headers ?? {})) reply.header(k, v);
+  if (res.body === undefined) return reply.send();
+  if (wantsHtml(req, query)) {
+    reply.header('X-Frame-Options', 'deny');
+    return reply.type('text/html; charset=utf-8').send(renderHtml(res.body, schemasUrl));
+  }
+  return reply.type('application/json').send(JSON.stringify(res.body));
+}
+
+/** Registers `/ping`, `/cacerts`, `/v3`, `/v3-public` and `/v3/openapi.json`, and the norman error handler. */
+export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch (err) {
+      done(new ApiError('InvalidBodyContent', `Failed to parse body: ${(err as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const apiError = toApiError(err);
+    if (apiError.status >= 500) req.log.error({ err }, 'request failed');
+    reply.code(apiError.status).headers(apiError.headers).type('application/json').send(JSON.stringify(apiError.toBody()));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new ApiError('NotFound', `no route for ${req.method} ${req.url.split('?')[0]}`);
+    reply.code(404).type('application/json').send(JSON.stringify(e.toBody()));
+  });
+
+  const pong = async (_req: FastifyRequest, reply: FastifyReply) => reply.type('text/plain').send('pong');
+  app.get('/ping', pong);
+  app.get('/healthz', pong);
+  app.get('/cacerts', async (_req, reply) => {
+    const pem = deps.cacerts();
+    return reply.type('text/plain').send(pem === '' || pem.endsWith('\n') ? pem : `${pem}\n`);
+  });
+  app.get('/', async (_req, reply) => reply.redirect('/v3'));
+  app.get('/v3/openapi.json', async (req, reply) => reply.type('application/json').send(JSON.stringify(deps.openapi(baseUrl(req)))));
+
+  app.get('/v3/import/*', async () => {
+    throw new ApiError('NotImplemented', 'import manifests are not served by this Paddock version yet; register the cluster with `paddock agent` (the agentCommand of its registration token)');
+  });
+
+  const serve = (handler: ApiHandler, root: '/v3' | '/v3-public') => async (req: FastifyRequest, reply: FastifyReply) => {
+    const query = (req.query ?? {}) as Query;
+    const base = baseUrl(req);
+    const segments = segmentsAfter(req.url, root);
+    const caller = root === '/v3' ? deps.authenticator.authenticate(req.headers) : undefined;
+    checkPasswordChange(caller, req.method, segments, query);
+    const ctx: RequestContext = { caller, baseUrl: base, clientIp: req.ip, query };
+    const res = await handler.handle(ctx, { method: req.method, segments, body: req.body });
+    return send(reply, req, query, res, `${base}${root}/schemas`);
+  };
+  const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+  for (const root of ['/v3', '/v3-public'] as const) {
+    const handler = serve(root === '/v3' ? deps.v3 : deps.v3Public, root);
+    app.route({ method: [...methods], url: root, handler });
+    app.route({ method: [...methods], url: `${root}/*`, handler });
+  }
+}

@@ -1,0 +1,168 @@
+import type { Schema } from '../schema/schema.js';
+import type { AnyField } from '../schema/fields.js';
+import type { JsonObject } from '../schema/validate.js';
+
+/**
+ * Collection queries, applied in memory to the formatted resources (as norman does):
+ * filters `field[_modifier]=value`, `sort`/`order`, and `limit`/`marker` pagination.
+ * Unknown fields and modifiers are ignored, as in norman.
+ */
+export const MODIFIERS = ['eq', 'ne', 'in', 'notin', 'prefix', 'like', 'null', 'notnull', 'gt', 'gte', 'lt', 'lte'] as const;
+export type Modifier = (typeof MODIFIERS)[number];
+
+export interface Condition {
+  modifier: Modifier;
+  value: string | string[];
+}
+
+export type Query = Record<string, string | string[] | undefined>;
+
+const DEFAULT_LIMIT = 1000;
+const MAX_LIMIT = 10000;
+
+function isFilterable(field: AnyField): boolean {
+  if (field.filterable !== undefined) return field.filterable;
+  if (field.kind === 'reference') return true;
+  return field.kind === 'scalar' && ['string', 'enum', 'int', 'boolean', 'date', 'dnsLabel', 'hostname'].includes(field.type);
+}
+
+/** The filterable fields of a schema, with the modifiers each accepts (served as `collectionFilters`). */
+export function collectionFilters(schema: Schema): Record<string, { modifiers: Modifier[] }> {
+  const out: Record<string, { modifiers: Modifier[] }> = {};
+  for (const [name, field] of Object.entries(schema.fields)) {
+    if (!isFilterable(field)) continue;
+    const isBool = field.kind === 'scalar' && field.type === 'boolean';
+    out[name] = { modifiers: isBool ? ['eq', 'ne', 'null', 'notnull'] : [...MODIFIERS] };
+  }
+  out.id = { modifiers: [...MODIFIERS] };
+  return out;
+}
+
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Parses the filter conditions of a query for a schema's filterable fields. */
+export function parseFilters(schema: Schema, query: Query): Record<string, Condition[]> {
+  const allowed = collectionFilters(schema);
+  const out: Record<string, Condition[]> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    const cut = key.lastIndexOf('_');
+    const suffix = cut > 0 ? key.slice(cut + 1) : '';
+    const isModifier = (MODIFIERS as readonly string[]).includes(suffix);
+    const name = isModifier ? key.slice(0, cut) : key;
+    const modifier = (isModifier ? suffix : 'eq') as Modifier;
+    const spec = allowed[name];
+    if (!spec || !spec.modifiers.includes(modifier)) continue;
+    const values = asList(raw);
+    const value = modifier === 'in' || modifier === 'notin' ? values : (values[0] ?? '');
+    (out[name] ??= []).push({ modifier, value });
+  }
+  return out;
+}
+
+function str(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function likeToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  return new RegExp(pattern.includes('%') ? `^${escaped}$` : escaped, 'i');
+}
+
+function compare(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function matches(actual: unknown, cond: Condition): boolean {
+  const s = str(actual);
+  const v = cond.value;
+  switch (cond.modifier) {
+    case 'eq':
+      return (s ?? '') === v;
+    case 'ne':
+      return (s ?? '') !== v;
+    case 'in':
+      return (v as string[]).includes(s ?? '');
+    case 'notin':
+      return !(v as string[]).includes(s ?? '');
+    case 'prefix':
+      return s !== undefined && s.startsWith(v as string);
+    case 'like':
+      return s !== undefined && likeToRegExp(v as string).test(s);
+    case 'null':
+      return s === undefined || s === '';
+    case 'notnull':
+      return s !== undefined && s !== '';
+    case 'gt':
+      return s !== undefined && compare(s, v as string) > 0;
+    case 'gte':
+      return s !== undefined && compare(s, v as string) >= 0;
+    case 'lt':
+      return s !== undefined && compare(s, v as string) < 0;
+    case 'lte':
+      return s !== undefined && compare(s, v as string) <= 0;
+  }
+}
+
+export function applyFilters(items: JsonObject[], filters: Record<string, Condition[]>): JsonObject[] {
+  const entries = Object.entries(filters);
+  if (entries.length === 0) return items;
+  return items.filter((item) => entries.every(([name, conds]) => conds.every((c) => matches(item[name], c))));
+}
+
+export interface SortSpec {
+  field: string | undefined;
+  order: 'asc' | 'desc';
+}
+
+export function parseSort(schema: Schema, query: Query): SortSpec {
+  const field = asList(query.sort)[0];
+  const order = asList(query.order)[0] === 'desc' ? 'desc' : 'asc';
+  const valid = field !== undefined && field in collectionFilters(schema);
+  return { field: valid ? field : undefined, order };
+}
+
+export function applySort(items: JsonObject[], sort: SortSpec): JsonObject[] {
+  const key = sort.field ?? 'id';
+  const sign = sort.order === 'desc' ? -1 : 1;
+  return [...items].sort((a, b) => {
+    const primary = compare(str(a[key]) ?? '', str(b[key]) ?? '');
+    return sign * (primary !== 0 ? primary : compare(str(a.id) ?? '', str(b.id) ?? ''));
+  });
+}
+
+export interface Page {
+  items: JsonObject[];
+  pagination: JsonObject;
+}
+
+function parseLimit(raw: string | undefined): number {
+  const n = Number(raw ?? DEFAULT_LIMIT);
+  if (!Number.isFinite(n)) return DEFAULT_LIMIT;
+  if (n === -1 || n > MAX_LIMIT) return MAX_LIMIT;
+  return Math.max(1, Math.trunc(n));
+}
+
+/** `limit` (default 1000, max 10000, -1 = max) and `marker` (id of the first item of the page). */
+export function paginate(items: JsonObject[], query: Query, pageUrl: (marker: string) => string): Page {
+  const limit = parseLimit(asList(query.limit)[0]);
+  const marker = asList(query.marker)[0];
+  const found = marker === undefined ? -1 : items.findIndex((i) => i.id === marker);
+  const start = found < 0 ? 0 : found;
+  const page = items.slice(start, start + limit);
+  const pagination: JsonObject = { limit, total: items.length };
+  if (marker !== undefined) pagination.marker = marker;
+  if (page.length < items.length) {
+    const idAt = (i: number) => String(items[i]?.id ?? '');
+    const lastStart = Math.max(0, Math.floor((items.length - 1) / limit) * limit);
+    pagination.partial = true;
+    pagination.first = pageUrl(idAt(0));
+    if (start + limit < items.length) pagination.next = pageUrl(idAt(start + limit));
+    if (start > 0) pagination.previous = pageUrl(idAt(Math.max(0, start - limit)));
+    pagination.last = pageUrl(idAt(lastStart));
+  }
+  return { items: page, pagination };
+}

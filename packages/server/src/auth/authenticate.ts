@@ -1,0 +1,51 @@
+import type { Caller } from '../api/context.js';
+import { ApiError } from '../api/errors.js';
+import type { ObjectCache } from '../api/kind.js';
+import type { TokenData } from '../resources/tokens/schema.js';
+import type { UserData } from '../resources/users/schema.js';
+import { rawCredential, splitToken, type RequestHeaders } from './credentials.js';
+import { secretMatches } from './secrets.js';
+
+export class AuthenticationError extends ApiError {
+  constructor(message = 'must authenticate') {
+    super('Unauthorized', message);
+  }
+}
+
+export function tokenExpired(token: TokenData, now: number): boolean {
+  return token.expiresAt !== undefined && token.expiresAt !== null && token.expiresAt !== '' && Date.parse(token.expiresAt) <= now;
+}
+
+/**
+ * Turns request credentials into a Caller, reading tokens and users from their informer caches (no store
+ * round trip per request). No credentials: undefined. Bad, expired, disabled or unknown credentials: 401.
+ */
+export class Authenticator {
+  constructor(
+    private readonly tokens: ObjectCache<TokenData>,
+    private readonly users: ObjectCache<UserData>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  authenticate(headers: RequestHeaders): Caller | undefined {
+    const raw = rawCredential(headers);
+    if (raw === undefined) return undefined;
+    const parsed = splitToken(raw);
+    if (!parsed) throw new AuthenticationError('must authenticate: malformed token (expected token-xxxxx:secret)');
+    const token = this.tokens.get(parsed.name);
+    if (!token || !secretMatches(parsed.secret, token.data.tokenHash)) throw new AuthenticationError();
+    if (tokenExpired(token.data, this.now())) throw new AuthenticationError('must authenticate: token has expired');
+    if (token.data.enabled === false) throw new AuthenticationError('must authenticate: token is disabled');
+    const user = this.users.get(token.data.userId);
+    if (!user) throw new AuthenticationError('must authenticate: the token\'s user no longer exists');
+    if (user.data.enabled === false) throw new AuthenticationError('must authenticate: user is disabled');
+    return {
+      userId: user.id,
+      username: user.data.username ?? '',
+      isAdmin: user.data.admin === true,
+      mustChangePassword: user.data.mustChangePassword === true,
+      tokenId: token.id,
+      tokenIsDerived: token.data.isDerived === true,
+    };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Where a request's token comes from, in Rancher's order: an `Authorization` header wins (Bearer, or Basic
+ * with the token name as user and the secret as password, as `curl -u token-x:secret` sends it); otherwise
+ * the `R_SESS` cookie. Returns the raw `name:secret` string, or undefined when none was sent.
+ */
+export interface RequestHeaders {
+  authorization?: string | undefined;
+  cookie?: string | undefined;
+}
+
+export const SESSION_COOKIE = 'R_SESS';
+
+export function rawCredential(headers: RequestHeaders): string | undefined {
+  const auth = headers.authorization?.trim();
+  if (auth) {
+    const space = auth.indexOf(' ');
+    const scheme = (space < 0 ? auth : auth.slice(0, space)).toLowerCase();
+    const value = space < 0 ? '' : auth.slice(space + 1).trim();
+    if (scheme === 'bearer') return value;
+    if (scheme === 'basic') return Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+    return value || auth;
+  }
+  return readCookie(headers.cookie, SESSION_COOKIE);
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** Splits `token-xxxxx:secret`; undefined when the shape is wrong. */
+export function splitToken(raw: string): { name: string; secret: string } | undefined {
+  const parts = raw.split(':');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  return { name: parts[0], secret: parts[1] };
+}

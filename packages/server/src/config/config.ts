@@ -1,0 +1,91 @@
+import { resolve } from 'node:path';
+
+/** Everything the server is configured with, parsed and checked once at start (flags, then PADDOCK_* env). */
+export interface ServerConfig {
+  dataDir: string;
+  httpsPort: number;
+  /** 0 disables the HTTP listener (which redirects to HTTPS). */
+  httpPort: number;
+  bindAddress: string;
+  serverUrl: string | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  logLevel: LogLevel;
+  /** Setting overrides from the environment (`CATTLE_<NAME>`), by setting name. */
+  settingsFromEnv: Record<string, string>;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A configuration problem, phrased for the person who started the server. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Raw option values as commander gives them (strings), before checking. */
+export interface RawServerOptions {
+  dataDir?: string;
+  httpsPort?: string;
+  httpPort?: string;
+  bindAddress?: string;
+  serverUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  logLevel?: string;
+}
+
+export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: string; help: string; default?: string }[] = [
+  { flag: 'dataDir', cli: '--data-dir <dir>', env: 'PADDOCK_DATA_DIR', help: 'directory for the database and certificates', default: './data' },
+  { flag: 'httpsPort', cli: '--https-port <port>', env: 'PADDOCK_HTTPS_PORT', help: 'HTTPS port', default: '443' },
+  { flag: 'httpPort', cli: '--http-port <port>', env: 'PADDOCK_HTTP_PORT', help: 'HTTP port that redirects to HTTPS (0 disables)', default: '80' },
+  { flag: 'bindAddress', cli: '--bind-address <addr>', env: 'PADDOCK_BIND_ADDRESS', help: 'address to listen on', default: '0.0.0.0' },
+  { flag: 'serverUrl', cli: '--server-url <url>', env: 'PADDOCK_SERVER_URL', help: 'URL agents and clients use to reach this server (sets the server-url setting)' },
+  { flag: 'tlsCert', cli: '--tls-cert <file>', env: 'PADDOCK_TLS_CERT', help: 'PEM certificate (chain) to serve instead of the generated one' },
+  { flag: 'tlsKey', cli: '--tls-key <file>', env: 'PADDOCK_TLS_KEY', help: 'PEM private key of --tls-cert' },
+  { flag: 'logLevel', cli: '--log-level <level>', env: 'PADDOCK_LOG_LEVEL', help: `log level (${LOG_LEVELS.join(', ')})`, default: 'info' },
+];
+
+function port(value: string, flag: string, allowZero: boolean): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535 || (!allowZero && n === 0)) {
+    throw new ConfigError(`${flag} must be a port number from ${allowZero ? 0 : 1} to 65535, got "${value}"`);
+  }
+  return n;
+}
+
+/** Checks raw options (flags win over PADDOCK_* env, env over defaults) and builds the config. */
+export function parseServerConfig(raw: RawServerOptions, env: NodeJS.ProcessEnv): ServerConfig {
+  const pick = (flag: keyof RawServerOptions): string | undefined => {
+    const spec = SERVER_OPTIONS.find((o) => o.flag === flag);
+    return raw[flag] ?? (spec ? env[spec.env] : undefined) ?? spec?.default;
+  };
+  const logLevel = pick('logLevel') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const tlsCert = pick('tlsCert');
+  const tlsKey = pick('tlsKey');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
+  }
+  // Rancher reads a setting's override from CATTLE_<NAME> (upper case, '-' as '_').
+  const settingsFromEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('CATTLE_') && value !== undefined) settingsFromEnv[key.slice(7).toLowerCase().replace(/_/g, '-')] = value;
+  }
+  return {
+    dataDir: resolve(pick('dataDir') ?? './data'),
+    httpsPort: port(pick('httpsPort') ?? '443', '--https-port', true),
+    httpPort: port(pick('httpPort') ?? '80', '--http-port', true),
+    bindAddress: pick('bindAddress') ?? '0.0.0.0',
+    serverUrl: pick('serverUrl'),
+    tlsCert: tlsCert && resolve(tlsCert),
+    tlsKey: tlsKey && resolve(tlsKey),
+    logLevel: logLevel as LogLevel,
+    settingsFromEnv,
+  };
+}

@@ -1,0 +1,24 @@
+import type { JsonObject } from '../../schema/validate.js';
+import { StoreAlreadyExistsError, type ResourceStore } from '../../store/types.js';
+import type { ClusterData } from './schema.js';
+
+export const LOCAL_CLUSTER_ID = 'local';
+
+/** The built-in cluster `local` stands for the Paddock server itself. */
+export async function ensureLocalCluster(store: ResourceStore): Promise<void> {
+  if (await store.get('cluster', LOCAL_CLUSTER_ID)) return;
+  const data: ClusterData & JsonObject = {
+    name: 'local',
+    description: 'The cluster of this Paddock server',
+    internal: true,
+    driver: 'local',
+    dockerRootDir: '/var/lib/docker',
+    enableNetworkPolicy: false,
+    nodeCount: 0,
+  };
+  try {
+    await store.create('cluster', LOCAL_CLUSTER_ID, data);
+  } catch (err) {
+    if (!(err instanceof StoreAlreadyExistsError)) throw err;
+  }
+}

@@ -1,0 +1,47 @@
+import { requireCaller } from '../../api/context.js';
+import { ApiError } from '../../api/errors.js';
+import type { ObjectCache, ResourceKind } from '../../api/kind.js';
+import { generateName } from '../../auth/secrets.js';
+import type { JsonObject } from '../../schema/validate.js';
+import { isAdmin } from '../access.js';
+import { clusterSchema, type ClusterData } from './schema.js';
+import { clusterDriver, desiredConditions } from './status.js';
+
+export interface ClusterKindDeps {
+  cache: ObjectCache<ClusterData>;
+  now: () => Date;
+}
+
+function assertNameFree(cache: ObjectCache<ClusterData>, name: string, exceptId?: string) {
+  const taken = cache.list().some((c) => c.id !== exceptId && String(c.data.name).toLowerCase() === name.toLowerCase());
+  if (taken) throw new ApiError('NotUnique', `cluster name "${name}" is already in use`, 'name');
+}
+
+/** `/v3/clusters`: custom (RKE config), imported (no config) and the built-in `local`. Admins only for now. */
+export function clusterKind(deps: ClusterKindDeps): ResourceKind {
+  const { cache } = deps;
+  return {
+    schema: clusterSchema,
+    cache: cache as ObjectCache<JsonObject>,
+    serializeCreates: true,
+    relations: ['clusterregistrationtokens'],
+    allowed(ctx, verb, obj) {
+      if (!isAdmin(ctx)) return false;
+      return !(verb === 'delete' && obj?.data.internal === true);
+    },
+    async prepareCreate(ctx, input) {
+      assertNameFree(cache, String(input.name));
+      const data = { ...input, creatorId: requireCaller(ctx).userId, internal: false } as ClusterData & JsonObject;
+      data.driver = clusterDriver(data);
+      data.conditions = desiredConditions(data, { nodeCount: 0 }, deps.now().toISOString());
+      return { id: generateName('c'), data };
+    },
+    async prepareUpdate(_ctx, current, merged, changed) {
+      if (changed.includes('name')) assertNameFree(cache, String(merged.name), current.id);
+      return merged;
+    },
+    checkDelete(_ctx, obj) {
+      if (obj.data.internal === true) throw new ApiError('MethodNotAllow', 'the local cluster cannot be removed');
+    },
+  };
+}

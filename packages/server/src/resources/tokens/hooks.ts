@@ -1,0 +1,57 @@
+import { ApiError } from '../../api/errors.js';
+import type { ObjectCache, ResourceKind } from '../../api/kind.js';
+import { tokenExpired } from '../../auth/authenticate.js';
+import { SESSION_COOKIE } from '../../auth/credentials.js';
+import type { JsonObject } from '../../schema/validate.js';
+import type { ResourceStore } from '../../store/types.js';
+import { requireCaller } from '../../api/context.js';
+import { isSelf } from '../access.js';
+import type { Settings } from '../settings/settings.js';
+import { cappedTtl, newToken } from './issue.js';
+import { tokenSchema, type TokenData } from './schema.js';
+
+export const expiredCookie = (name: string) => `${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure`;
+
+/** `/v3/tokens`: each user sees and manages only their own tokens (admins included, as in Rancher). */
+export function tokenKind(deps: { cache: ObjectCache<TokenData>; store: ResourceStore; settings: Settings; now: () => Date }): ResourceKind {
+  const { store, settings, now } = deps;
+  return {
+    schema: tokenSchema,
+    cache: deps.cache as ObjectCache<JsonObject>,
+    allowed(ctx, verb, obj) {
+      if (!ctx.caller) return false;
+      return obj === undefined ? true : isSelf(ctx, obj.data.userId);
+    },
+    async prepareCreate(ctx, input) {
+      const caller = requireCaller(ctx);
+      const ttl = cappedTtl(Number(input.ttl ?? 0), settings.getInt('auth-token-max-ttl-minutes', 0));
+      const token = newToken({
+        userId: caller.userId,
+        tokenKind: 'apikey',
+        ttl,
+        description: typeof input.description === 'string' ? input.description : '',
+        clusterId: typeof input.clusterId === 'string' ? input.clusterId : null,
+        now: now(),
+      });
+      return { id: token.id, data: { ...input, ...token.data }, shownOnce: { token: token.value } };
+    },
+    checkDelete(ctx, obj) {
+      if (obj.id === ctx.caller?.tokenId && !ctx.caller.tokenIsDerived) {
+        throw new ApiError('InvalidAction', 'Cannot delete token for current session. Use logout instead');
+      }
+    },
+    format(ctx, obj, out) {
+      const data = obj.data as TokenData;
+      out.expired = tokenExpired(data, now().getTime());
+      out.current = obj.id === ctx.caller?.tokenId && !ctx.caller.tokenIsDerived;
+    },
+    collectionActions: {
+      async logout(ctx) {
+        const caller = requireCaller(ctx);
+        const deleted = await store.delete('token', caller.tokenId);
+        await deps.cache.waitForRevision(deleted.resourceVersion);
+        return { status: 200, headers: { 'set-cookie': expiredCookie(SESSION_COOKIE) } };
+      },
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { requireCaller, type RequestContext } from '../../api/context.js';
+import { ApiError } from '../../api/errors.js';
+import { formatResource } from '../../api/format.js';
+import type { ObjectCache, ResourceKind } from '../../api/kind.js';
+import { hashPassword, verifyPassword } from '../../auth/passwords.js';
+import { generateName } from '../../auth/secrets.js';
+import { validateCreate, type JsonObject } from '../../schema/validate.js';
+import type { ResourceStore, StoredObject } from '../../store/types.js';
+import { isAdmin, isSelf } from '../access.js';
+import type { Settings } from '../settings/settings.js';
+import { checkNewPassword } from './passwords.js';
+import { changePasswordInput, setPasswordInput, userSchema, type UserData } from './schema.js';
+
+export interface UserKindDeps {
+  cache: ObjectCache<UserData>;
+  store: ResourceStore;
+  settings: Settings;
+}
+
+const ADMIN_ONLY_FIELDS = ['enabled', 'mustChangePassword'];
+
+/** `/v3/users`: admins manage every user; a user reads and edits only themself. */
+export function userKind(deps: UserKindDeps): ResourceKind {
+  const { cache, store, settings } = deps;
+  const minLength = () => settings.getInt('password-min-length', 12);
+
+  async function savePassword(user: StoredObject<JsonObject>, password: string): Promise<StoredObject<JsonObject>> {
+    const data = { ...user.data, passwordHash: await hashPassword(password), mustChangePassword: false };
+    const saved = await store.update<JsonObject>('user', user.id, data, user.resourceVersion);
+    await markFirstLoginDone(store);
+    await cache.waitForRevision(saved.resourceVersion);
+    return saved;
+  }
+
+  const kind: ResourceKind = {
+    schema: userSchema,
+    cache: cache as ObjectCache<JsonObject>,
+    serializeCreates: true,
+    allowed(ctx, verb, obj) {
+      if (isAdmin(ctx)) return true;
+      if (verb === 'list') return ctx.caller !== undefined;
+      if (verb === 'get' || verb === 'update') return obj !== undefined && isSelf(ctx, obj.id);
+      return false;
+    },
+    async prepareCreate(_ctx, input) {
+      const username = String(input.username);
+      if (cache.list().some((u) => u.data.username === username)) {
+        throw new ApiError('NotUnique', `username "${username}" is already in use`, 'username');
+      }
+      if (typeof input.password !== 'string' || input.password === '') {
+        throw new ApiError('MissingRequired', 'password is required', 'password');
+      }
+      checkNewPassword(input.password, username, minLength(), 'password');
+      const id = generateName('u');
+      const { password, ...rest } = input;
+      return { id, data: { ...rest, principalIds: [`local://${id}`], passwordHash: await hashPassword(String(password)) } };
+    },
+    async prepareUpdate(ctx, current, merged, changed) {
+      if (!isAdmin(ctx) && changed.some((f) => ADMIN_ONLY_FIELDS.includes(f))) {
+        throw new ApiError('PermissionDenied', `only an administrator may change ${ADMIN_ONLY_FIELDS.join(' or ')}`);
+      }
+      if (isSelf(ctx, current.id) && merged.enabled === false) {
+        throw new ApiError('InvalidAction', 'you cannot deactivate yourself', 'enabled');
+      }
+      return merged;
+    },
+    checkDelete(ctx, obj) {
+      if (isSelf(ctx, obj.id)) throw new ApiError('InvalidAction', 'you cannot delete yourself');
+    },
+    format(ctx, obj, out) {
+      out.me = isSelf(ctx, obj.id);
+    },
+    collectionActions: {
+      async changepassword(ctx: RequestContext, body: unknown) {
+        const caller = requireCaller(ctx);
+        const input = validateCreate(changePasswordInput.fields, body);
+        const user = cache.get(caller.userId);
+        if (!user) throw new ApiError('NotFound', `user "${caller.userId}" not found`);
+        const ok = await verifyPassword(String(input.currentPassword), user.data.passwordHash ?? '');
+        if (!ok) throw new ApiError('InvalidBodyContent', 'invalid current password', 'currentPassword');
+        const next = String(input.newPassword);
+        checkNewPassword(next, user.data.username ?? '', minLength());
+        if (await verifyPassword(next, user.data.passwordHash ?? '')) {
+          throw new ApiError('InvalidBodyContent', 'the new password must differ from the current one', 'newPassword');
+        }
+        await savePassword(user as StoredObject<JsonObject>, next);
+        return { status: 200 };
+      },
+    },
+    actions: {
+      async setpassword(ctx, user, body) {
+        if (!isAdmin(ctx)) throw new ApiError('PermissionDenied', 'only an administrator may set passwords');
+        const input = validateCreate(setPasswordInput.fields, body);
+        checkNewPassword(String(input.newPassword), String(user.data.username ?? ''), minLength());
+        const saved = await savePassword(user, String(input.newPassword));
+        return { status: 200, body: formatResource(ctx, kind, saved) };
+      },
+    },
+  };
+  return kind;
+}
+
+/** After the first password change, the `first-login` setting turns "false" (the UI stops its welcome). */
+async function markFirstLoginDone(store: ResourceStore): Promise<void> {
+  const setting = await store.get<JsonObject>('setting', 'first-login');
+  if (!setting || setting.data.value === 'false') return;
+  await store.update('setting', 'first-login', { ...setting.data, value: 'false' });
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { join } from 'node:path';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { registerApiRoutes } from './api/http.js';
+import { ApiHandler } from './api/handler.js';
+import { Authenticator } from './auth/authenticate.js';
+import { LoginThrottle } from './auth/throttle.js';
+import type { ServerConfig } from './config/config.js';
+import { Informer } from './informer/informer.js';
+import { buildApiVersions, STORED_KINDS, type Informers } from './kinds.js';
+import { ensureLocalCluster } from './resources/clusters/bootstrap.js';
+import { clusterController } from './resources/clusters/controller.js';
+import { ensureSettings, setSettingValue, storedSettingValue } from './resources/settings/bootstrap.js';
+import { settingDefinitions } from './resources/settings/definitions.js';
+import { Settings } from './resources/settings/settings.js';
+import { tokenController } from './resources/tokens/controller.js';
+import { ensureDefaultAdmin } from './resources/users/bootstrap.js';
+import { openApiDocument } from './schema/openapi.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { ResourceStore } from './store/types.js';
+import { CertificateManager, startRenewalLoop } from './tls/index.js';
+import { PADDOCK_VERSION } from './version.js';
+
+/** A port that could not be bound, phrased for the operator (which port, which flag changes it). */
+export class ListenError extends Error {
+  constructor(
+    readonly port: number,
+    readonly flag: string,
+    cause: NodeJS.ErrnoException,
+  ) {
+    const why = cause.code === 'EADDRINUSE' ? 'is already in use' : cause.code === 'EACCES' ? 'needs more privileges' : `cannot be bound (${cause.code ?? cause.message})`;
+    super(`port ${port} ${why}; choose another with ${flag}`);
+    this.name = 'ListenError';
+  }
+}
+
+export interface RunningServer {
+  /** `https://<bind or 127.0.0.1>:<port>` */
+  url: string;
+  httpsPort: number;
+  httpPort: number | undefined;
+  store: ResourceStore;
+  /** Stops listening, lets in-flight requests finish, stops controllers and closes the store. */
+  close(): Promise<void>;
+}
+
+async function listen(server: HttpServer | FastifyInstance['server'], port: number, host: string, flag: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(port, flag, err));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
+
+/** HTTP → HTTPS redirects (health checks answered in place, so load balancers can probe plain HTTP). */
+function redirectServer(httpsPort: number): HttpServer {
+  return createHttpServer((req, res) => {
+    if (req.url === '/ping' || req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('pong');
+      return;
+    }
+    const host = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
+    const portPart = httpsPort === 443 ? '' : `:${httpsPort}`;
+    const status = req.method === 'GET' || req.method === 'HEAD' ? 301 : 308;
+    res.writeHead(status, { location: `https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}${portPart}${req.url ?? '/'}` }).end();
+  });
+}
+
+async function startInformers(store: ResourceStore, logger: PinoLogger, signal: AbortSignal): Promise<{ informers: Informers; running: Promise<void>[] }> {
+  const entries = STORED_KINDS.map((kind) => [kind, new Informer({ store, kind, logger: logger.child({ informer: kind }) })] as const);
+  const running = entries.map(([, informer]) => informer.run(signal));
+  await Promise.all(entries.map(([, informer]) => informer.synced(signal)));
+  return { informers: Object.fromEntries(entries) as unknown as Informers, running };
+}
+
+/** Builds the whole server from its config, starts it, and returns once `/ping` can be answered. */
+export async function startServer(config: ServerConfig, logger: PinoLogger): Promise<RunningServer> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = SqliteStore.open({ path: join(config.dataDir, 'paddock.db') });
+  const stop = new AbortController();
+  const now = () => new Date();
+
+  const storedUrl = config.serverUrl ?? (await storedSettingValue(store, 'server-url'));
+  const tls = await CertificateManager.load({
+    dataDir: config.dataDir,
+    serverUrl: storedUrl || undefined,
+    certFile: config.tlsCert,
+    keyFile: config.tlsKey,
+    onRotate: (e) => logger.info({ reason: e.reason, detail: e.detail }, 'TLS certificate issued'),
+  });
+
+  const installUuid = (await storedSettingValue(store, 'install-uuid')) || randomUUID();
+  const definitions = settingDefinitions({ version: PADDOCK_VERSION, cacerts: tls.current().cacerts, installUuid });
+  await ensureSettings(store, definitions);
+  const serverUrlDef = definitions.find((d) => d.name === 'server-url');
+  if (config.serverUrl !== undefined && serverUrlDef) await setSettingValue(store, serverUrlDef, config.serverUrl);
+  const adminId = await ensureDefaultAdmin(store);
+  if (adminId) logger.info('first start: created user "admin" with password "admin"; log in and change it');
+  await ensureLocalCluster(store);
+
+  const { informers, running } = await startInformers(store, logger, stop.signal);
+  const settings = new Settings(informers.setting, definitions, config.settingsFromEnv);
+  const throttle = new LoginThrottle();
+  const versions = buildApiVersions({ store, informers, settings, throttle, now });
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Requests are not logged one by one (costly on the hot path); failures are, by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    https: { cert: tls.current().certPem, key: tls.current().keyPem },
+    bodyLimit: 1024 * 1024,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  registerApiRoutes(app, {
+    v3: new ApiHandler(versions.v3, store),
+    v3Public: new ApiHandler(versions.v3Public, store),
+    authenticator: new Authenticator(informers.token, informers.user),
+    cacerts: () => tls.current().cacerts,
+    openapi: (baseUrl) => openApiDocument([versions.v3, versions.v3Public], baseUrl, PADDOCK_VERSION),
+  });
+  await app.ready();
+
+  const controllers = [
+    clusterController({ store, clusters: informers.cluster, registrationTokens: informers.clusterRegistrationToken, logger, now }),
+    tokenController({ store, tokens: informers.token, users: informers.user, logger, now }),
+  ].map((c) => c.run(stop.signal));
+
+  const applyTls = () => app.server.setSecureContext({ cert: tls.current().certPem, key: tls.current().keyPem });
+  const stopRenewal = startRenewalLoop(tls, { signal: stop.signal, onRotated: applyTls, onError: (err) => logger.error({ err }, 'TLS renewal check failed') });
+  informers.setting.addHandler({
+    update: (_old, next) => {
+      if (next.id !== 'server-url') return;
+      tls.refresh(settings.get('server-url') || null).then(
+        (rotated) => rotated && applyTls(),
+        (err: unknown) => logger.error({ err }, 're-issuing the serving certificate for the new server-url failed'),
+      );
+    },
+  });
+
+  let httpServer: HttpServer | undefined;
+  const shutdown = async () => {
+    stopRenewal();
+    await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
+    await app.close();
+    stop.abort();
+    await Promise.allSettled([...controllers, ...running]);
+    await store.close();
+  };
+  try {
+    const httpsPort = await listen(app.server, config.httpsPort, config.bindAddress, '--https-port');
+    let httpPort: number | undefined;
+    if (config.httpPort !== 0) {
+      httpServer = redirectServer(httpsPort);
+      httpPort = await listen(httpServer, config.httpPort, config.bindAddress, '--http-port');
+    }
+    const host = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? '127.0.0.1' : config.bindAddress;
+    return { url: `https://${host.includes(':') ? `[${host}]` : host}:${httpsPort}`, httpsPort, httpPort, store, close: shutdown };
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+}
