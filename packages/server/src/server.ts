@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import { registerApiRoutes } from './api/http.js';
+import { registerApiRoutes, sendError } from './api/http.js';
 import { ApiHandler } from './api/handler.js';
 import { Authenticator } from './auth/authenticate.js';
 import { LoginThrottle } from './auth/throttle.js';
@@ -119,6 +119,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     bodyLimit: 1024 * 1024,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     return503OnClosing: true,
+    // Errors fastify raises before routing (a bad URL) get the same norman error body as everything else.
+    frameworkErrors: (err, req, reply) => sendError(reply, req, err),
     forceCloseConnections: 'idle',
   });
   registerApiRoutes(app, {

@@ -16,6 +16,8 @@ function fromFastify(err: HttpLikeError): ApiError | undefined {
       return new ApiError('RequestEntityTooLarge', `request body is larger than ${BODY_LIMIT_TEXT}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('UnsupportedMediaType', 'unsupported content type; send application/json');
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('NotFound', String(err.message));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('InvalidBodyContent', String(err.message));

@@ -72,6 +72,13 @@ function send(reply: FastifyReply, req: FastifyRequest, query: Query, res: ApiRe
   return reply.type('application/json').send(JSON.stringify(res.body));
 }
 
+/** Writes anything thrown as a norman error; only server faults are logged. */
+export function sendError(reply: FastifyReply, req: FastifyRequest, err: unknown) {
+  const apiError = toApiError(err);
+  if (apiError.status >= 500) req.log.error({ err }, 'request failed');
+  return reply.code(apiError.status).headers(apiError.headers).type('application/json').send(JSON.stringify(apiError.toBody()));
+}
+
 /** Registers `/ping`, `/cacerts`, `/v3`, `/v3-public` and `/v3/openapi.json`, and the norman error handler. */
 export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): void {
   app.removeAllContentTypeParsers();
@@ -85,11 +92,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     }
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    const apiError = toApiError(err);
-    if (apiError.status >= 500) req.log.error({ err }, 'request failed');
-    reply.code(apiError.status).headers(apiError.headers).type('application/json').send(JSON.stringify(apiError.toBody()));
-  });
+  app.setErrorHandler((err, req, reply) => sendError(reply, req, err));
   app.setNotFoundHandler((req, reply) => {
     const e = new ApiError('NotFound', `no route for ${req.method} ${req.url.split('?')[0]}`);
     reply.code(404).type('application/json').send(JSON.stringify(e.toBody()));

@@ -33,7 +33,7 @@ export function clusterRegistrationTokenKind(deps: RegistrationTokenKindDeps): R
   return {
     schema: clusterRegistrationTokenSchema,
     cache: deps.cache as ObjectCache<JsonObject>,
-    allowed: (ctx) => isAdmin(ctx),
+    allowed: (ctx, verb) => (verb === 'list' ? ctx.caller !== undefined : isAdmin(ctx)),
     async prepareCreate(_ctx, input) {
       const clusterId = String(input.clusterId);
       if (!clusters.get(clusterId)) {

@@ -26,6 +26,7 @@ export function clusterKind(deps: ClusterKindDeps): ResourceKind {
     serializeCreates: true,
     relations: ['clusterregistrationtokens'],
     allowed(ctx, verb, obj) {
+      if (verb === 'list') return ctx.caller !== undefined; // filtered by `get` per cluster
       if (!isAdmin(ctx)) return false;
       return !(verb === 'delete' && obj?.data.internal === true);
     },

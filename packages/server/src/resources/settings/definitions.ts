@@ -18,6 +18,7 @@ export interface SettingDefinition {
 
 function intSetting(min: number, max: number) {
   return (value: string) => {
+    if (value === '') return; // back to the default
     const n = Number(value);
     if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
       throw new ApiError('InvalidFormat', `value must be an integer from ${min} to ${max}`, 'value');
