@@ -23,6 +23,8 @@ export interface RequestOptions {
   rawBody?: string | Buffer;
   token?: string;
   headers?: Record<string, string>;
+  /** Skip certificate verification (like curl --insecure). */
+  insecure?: boolean;
 }
 
 /**
@@ -53,7 +55,8 @@ export function httpsCall(url: string, ca: string, method: string, options: Requ
   }
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method, headers, ca }, (res) => {
+    const tls = options.insecure ? { rejectUnauthorized: false } : { ca };
+    const req = httpsRequest(url, { method, headers, ...tls }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
