@@ -77,9 +77,10 @@ export function httpsCall(url: string, ca: string, method: string, options: Requ
   });
 }
 
-export async function startTestServer(options: RawServerOptions & { dataDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(options: RawServerOptions & { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'paddock-test-')));
-  const config = parseServerConfig({ httpsPort: '0', httpPort: '0', bindAddress: '127.0.0.1', logLevel: 'silent', ...options, dataDir }, {});
+  const { env = {}, ...flags } = options;
+  const config = parseServerConfig({ httpsPort: '0', httpPort: '0', bindAddress: '127.0.0.1', logLevel: 'silent', ...flags, dataDir }, env);
   const server = await startServer(config, pino({ level: config.logLevel }));
   const ca = await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8');
   const request = (method: string, path: string, o?: RequestOptions) => httpsCall(server.url + path, ca, method, o);

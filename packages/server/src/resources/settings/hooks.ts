@@ -21,7 +21,6 @@ export function settingKind(cache: ObjectCache<SettingData>, settings: Settings)
     cache: cache as ObjectCache<JsonObject>,
     allowed(ctx: RequestContext, verb, obj) {
       if (verb === 'list' || verb === 'get') return isAuthenticated(ctx);
-      if (obj && verb !== 'delete' && readOnly(obj.id)) return false;
       return isAdmin(ctx);
     },
     publicRead: (id) => settings.definition(id)?.public === true,
@@ -46,6 +45,8 @@ export function settingKind(cache: ObjectCache<SettingData>, settings: Settings)
       out.default = resolved.default;
       out.source = resolved.source;
       out.customized = resolved.source === 'db';
+      // Read-only settings offer no update link; a PUT is answered 405 by prepareUpdate.
+      if (readOnly(obj.id)) delete (out.links as Record<string, string>).update;
     },
   };
 }
