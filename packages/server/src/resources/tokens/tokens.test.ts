@@ -40,7 +40,8 @@ describe('tokens: API keys and sessions', () => {
   test('bearer, basic auth and cookie all authenticate an API key', async () => {
     const key = (await srv.request('POST', '/v3/tokens', { token: session, body: { description: 'three ways' } })).json.token as string;
     const basic = `Basic ${Buffer.from(key).toString('base64')}`;
-    for (const headers of [{ authorization: `Bearer ${key}` }, { authorization: basic }, { cookie: `R_SESS=${key}` }]) {
+    const ways: Record<string, string>[] = [{ authorization: `Bearer ${key}` }, { authorization: basic }, { cookie: `R_SESS=${key}` }];
+    for (const headers of ways) {
       const res = await srv.request('GET', '/v3/settings', { headers });
       assert.equal(res.status, 200, JSON.stringify(headers));
     }
