@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../schema/validate.js';
+import { tolerate } from '../../store/tolerate.js';
 import { StoreAlreadyExistsError, type ResourceStore } from '../../store/types.js';
 import type { ClusterData } from './schema.js';
 
@@ -16,9 +17,5 @@ export async function ensureLocalCluster(store: ResourceStore): Promise<void> {
     enableNetworkPolicy: false,
     nodeCount: 0,
   };
-  try {
-    await store.create('cluster', LOCAL_CLUSTER_ID, data);
-  } catch (err) {
-    if (!(err instanceof StoreAlreadyExistsError)) throw err;
-  }
+  await tolerate(StoreAlreadyExistsError, store.create('cluster', LOCAL_CLUSTER_ID, data));
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../../testing/wait.js';
 import { Informer } from '../../informer/informer.js';
 import { noopLogger } from '../../informer/logger.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
@@ -9,13 +10,6 @@ import { clusterController, defaultTokenId } from './controller.js';
 import type { ClusterData } from './schema.js';
 import { WAITING_FOR_NODES } from './status.js';
 
-async function until(what: string, check: () => boolean | Promise<boolean>) {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 describe('cluster controller', () => {
   const store = SqliteStore.open({ path: ':memory:' });

@@ -2,6 +2,7 @@ import { Controller } from '../../informer/controller.js';
 import type { Informer } from '../../informer/informer.js';
 import type { Logger } from '../../informer/logger.js';
 import type { JsonObject } from '../../schema/validate.js';
+import { tolerate } from '../../store/tolerate.js';
 import { StoreAlreadyExistsError, StoreNotFoundError, type ResourceStore } from '../../store/types.js';
 import { newRegistrationToken } from '../clusterregistrationtokens/hooks.js';
 import type { ClusterRegistrationTokenData } from '../clusterregistrationtokens/schema.js';
@@ -30,14 +31,14 @@ export function clusterController(deps: ClusterControllerDeps): Controller {
 
   async function removeChildren(clusterId: string) {
     for (const child of registrationTokens.byIndex(BY_CLUSTER, clusterId)) {
-      await ignore(StoreNotFoundError, store.delete('clusterRegistrationToken', child.id));
+      await tolerate(StoreNotFoundError, store.delete('clusterRegistrationToken', child.id));
     }
   }
 
   async function ensureDefaultToken(clusterId: string) {
     if (registrationTokens.get(defaultTokenId(clusterId))) return;
     const data = { ...newRegistrationToken(clusterId), name: 'default-token' };
-    await ignore(StoreAlreadyExistsError, store.create('clusterRegistrationToken', defaultTokenId(clusterId), data));
+    await tolerate(StoreAlreadyExistsError, store.create('clusterRegistrationToken', defaultTokenId(clusterId), data));
   }
 
   async function updateStatus(id: string) {
@@ -64,13 +65,4 @@ export function clusterController(deps: ClusterControllerDeps): Controller {
   controller.watch(clusters);
   controller.watchRelated(registrationTokens, (o) => [String(o.data.clusterId)]);
   return controller;
-}
-
-/** Awaits a store write, treating one expected error class as success (the state is already as wanted). */
-async function ignore(errorClass: new (...args: never[]) => Error, write: Promise<unknown>): Promise<void> {
-  try {
-    await write;
-  } catch (err) {
-    if (!(err instanceof errorClass)) throw err;
-  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../../testing/wait.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 
 /** Resolves true when a TLS client that checks `servername` against the served certificate connects. */
@@ -86,9 +86,7 @@ describe('settings', () => {
     assert.equal(await verifiesAs(srv, 'paddock.example.test'), false);
     const res = await srv.request('PUT', '/v3/settings/server-url', { token, body: { value: 'https://paddock.example.test:8443' } });
     assert.equal(res.status, 200, res.text);
-    const deadline = Date.now() + 10_000;
-    while (!(await verifiesAs(srv, 'paddock.example.test')) && Date.now() < deadline) await sleep(50);
-    assert.equal(await verifiesAs(srv, 'paddock.example.test'), true);
+    await until('a certificate for paddock.example.test', () => verifiesAs(srv, 'paddock.example.test'));
     assert.equal(await verifiesAs(srv, 'localhost'), true, 'the old names stay');
   });
 });

@@ -2,6 +2,7 @@ import { tokenExpired } from '../../auth/authenticate.js';
 import { Controller } from '../../informer/controller.js';
 import type { Informer } from '../../informer/informer.js';
 import type { Logger } from '../../informer/logger.js';
+import { tolerate } from '../../store/tolerate.js';
 import { StoreNotFoundError, type ResourceStore } from '../../store/types.js';
 import type { UserData } from '../users/schema.js';
 import type { TokenData } from './schema.js';
@@ -35,12 +36,7 @@ export function tokenController(deps: TokenControllerDeps): Controller {
       if (!token) return;
       const now = deps.now().getTime();
       if (tokenExpired(token.data, now) || !users.get(token.data.userId)) {
-        try {
-          await store.delete('token', id, token.resourceVersion);
-        } catch (err) {
-          if (!(err instanceof StoreNotFoundError)) throw err;
-        }
-        return;
+        return tolerate(StoreNotFoundError, store.delete('token', id, token.resourceVersion));
       }
       if (token.data.expiresAt) {
         controller.enqueueAfter(id, Math.min(MAX_DELAY_MS, Date.parse(token.data.expiresAt) - now + 1));
