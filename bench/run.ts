@@ -1,0 +1,144 @@
+// `npm run bench`: start-up time, idle memory and `GET /v3/clusters` throughput/latency of the real server,
+// compared with a bare fastify server replaying the same bytes. Human-readable lines, then one JSON line.
+//
+// Every server runs in its own process; autocannon runs in this one. Knobs (env): BENCH_DURATION (seconds per
+// measured load run, default 10), BENCH_WARMUP (seconds, default 2).
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { startBareFastify } from './bare-fastify.js';
+import { measureLoad, type LoadResult } from './latency.js';
+import { captureResponse, prepareData, readCa, startPaddock, waitUntilSettled } from './paddock.js';
+import { cleanupAll, installCleanupHandlers, makeTempDir, readRssMb, sleep, stopChild } from './processes.js';
+import { measureStarts } from './startup.js';
+import { median, ms, round } from './stats.js';
+
+const STARTS = 5;
+const CLUSTERS = 100;
+const IDLE_WAIT_MS = 2_000;
+function secondsFromEnv(name: string, fallback: number, min: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < min || value > 60) throw new Error(`${name} must be a whole number of seconds from ${min} to 60`);
+  return value;
+}
+const DURATION_S = secondsFromEnv('BENCH_DURATION', 10, 1);
+const WARMUP_S = secondsFromEnv('BENCH_WARMUP', 2, 0);
+const ROUTE = '/v3/clusters';
+
+const TARGETS = { startMs: 1000, idleRssMb: 150, p95At1Ms: 15, rpsRatio: 0.5 };
+
+const log = (line = '') => process.stdout.write(`${line}\n`);
+const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+
+function loadLine(label: string, r: LoadResult): string {
+  const problems = r.errors + r.timeouts + r.non2xx;
+  const warn = problems ? `  !! errors=${r.errors} timeouts=${r.timeouts} non2xx=${r.non2xx}` : '';
+  return (
+    `${label}: ${r.rps.toFixed(0)} req/s (${r.requests} in ${r.durationSeconds.toFixed(1)} s), ` +
+    `p50 ${ms(r.p50)}, p95 ${ms(r.p95)}, p99 ${ms(r.p99)}, max ${ms(r.max)}; ` +
+    `server CPU ${(r.serverCpuCores * 100).toFixed(0)}% of a core, ${r.serverCpuMsPerRequest.toFixed(3)} ms/request${warn}`
+  );
+}
+
+const loadJson = (r: LoadResult) => ({
+  connections: r.connections,
+  rps: round(r.rps, 0),
+  requests: r.requests,
+  p50Ms: round(r.p50),
+  p95Ms: round(r.p95),
+  p99Ms: round(r.p99),
+  maxMs: round(r.max),
+  serverCpuCores: round(r.serverCpuCores),
+  serverCpuMsPerRequest: round(r.serverCpuMsPerRequest, 3),
+  errors: r.errors + r.timeouts + r.non2xx,
+});
+
+async function main(): Promise<void> {
+  const benchStarted = performance.now();
+  const dataDir = await makeTempDir('paddock-bench-');
+  log(`Paddock benchmark (node ${process.version}, ${availableParallelism()} CPUs shared by server and load generator, ` +
+    `${DURATION_S} s per load run after ${WARMUP_S} s warm-up)`);
+
+  // Setup: a first start creates the data dir (CA, admin, settings); then the data the benchmark reads.
+  const first = await startPaddock(dataDir, undefined);
+  const ca = await readCa(dataDir);
+  const apiKey = await prepareData(first.url, ca, CLUSTERS);
+  const settled = await waitUntilSettled(first.url, ca, ROUTE, apiKey);
+  if (!settled) log('!! the cluster list was still changing 10 s after creating the clusters');
+  log(`setup: first start ${ms(first.readyMs)} (fresh data dir), admin password changed, API key and ${CLUSTERS} clusters created`);
+  await stopChild(first.child);
+
+  // 1. Start-to-ready with the existing data dir.
+  const { samplesMs, running: paddock } = await measureStarts(dataDir, ca, STARTS);
+  const startMedian = median(samplesMs);
+  const startMax = Math.max(...samplesMs);
+  const startSamples = samplesMs.map((s) => s.toFixed(0)).join(', ');
+  const startVerdict = `median ${verdict(startMedian <= TARGETS.startMs)}, max ${verdict(startMax <= TARGETS.startMs)}`;
+  log(`start-to-ready (existing data dir, ${STARTS} starts): median ${ms(startMedian)}, max ${ms(startMax)} [${startSamples}]  ` +
+    `target <= ${TARGETS.startMs} ms: ${startVerdict}`);
+
+  // 2. Idle RSS of the last started server.
+  await sleep(IDLE_WAIT_MS);
+  const idleRss = await readRssMb(paddock.child.pid);
+  log(`idle RSS ${IDLE_WAIT_MS / 1000} s after ready: ${idleRss.toFixed(1)} MB  target <= ${TARGETS.idleRssMb} MB: ${verdict(idleRss <= TARGETS.idleRssMb)}`);
+
+  // 3. Authenticated GET /v3/clusters against the real server.
+  const captured = await captureResponse(paddock.url, ca, ROUTE, apiKey);
+  log(`GET ${ROUTE}: ${captured.body.length} bytes, content-type ${captured.contentType}`);
+  const headers = { authorization: `Bearer ${apiKey}` };
+  const load = (server: { url: string; child: { pid: number } }, connections: number) =>
+    measureLoad({ url: server.url + ROUTE, connections, durationSeconds: DURATION_S, headers, ca, serverPid: server.child.pid }, WARMUP_S);
+  const paddock1 = await load(paddock, 1);
+  log(loadLine('paddock, 1 connection  ', paddock1) + `  target p95 <= ${TARGETS.p95At1Ms} ms: ${verdict(paddock1.p95 <= TARGETS.p95At1Ms)}`);
+  const paddock64 = await load(paddock, 64);
+  log(loadLine('paddock, 64 connections', paddock64));
+  const loadedRss = await readRssMb(paddock.child.pid);
+  log(`RSS after load: ${loadedRss.toFixed(1)} MB`);
+  await stopChild(paddock.child);
+
+  // 4. The same bytes from a bare fastify server with the same certificate.
+  const bare = await startBareFastify({ tlsDir: join(dataDir, 'tls'), workDir: dataDir, route: ROUTE, ...captured });
+  const replayed = await captureResponse(bare.url, ca, ROUTE, apiKey);
+  if (!replayed.body.equals(captured.body) || replayed.contentType !== captured.contentType) {
+    throw new Error('the bare server does not answer the same bytes and content-type as Paddock');
+  }
+  const bare1 = await load(bare, 1);
+  log(loadLine('bare fastify, 1 connection  ', bare1));
+  const bare64 = await load(bare, 64);
+  log(loadLine('bare fastify, 64 connections', bare64));
+  await stopChild(bare.child);
+
+  const ratio = paddock64.rps / bare64.rps;
+  log(`paddock/bare req/s at 64 connections: ${ratio.toFixed(2)}  target >= ${TARGETS.rpsRatio}: ${verdict(ratio >= TARGETS.rpsRatio)}`);
+  const totalSeconds = (performance.now() - benchStarted) / 1000;
+  log(`bench time: ${totalSeconds.toFixed(1)} s`);
+
+  log(
+    JSON.stringify({
+      startToReadyMs: { median: round(startMedian, 1), max: round(startMax, 1), samples: samplesMs.map((s) => round(s, 1)) },
+      idleRssMb: round(idleRss, 1),
+      loadedRssMb: round(loadedRss, 1),
+      responseBytes: captured.body.length,
+      paddock: { c1: loadJson(paddock1), c64: loadJson(paddock64) },
+      bare: { c1: loadJson(bare1), c64: loadJson(bare64) },
+      rpsRatio64: round(ratio, 3),
+      targetsMet: {
+        startMedian: startMedian <= TARGETS.startMs,
+        startMax: startMax <= TARGETS.startMs,
+        idleRss: idleRss <= TARGETS.idleRssMb,
+        p95At1: paddock1.p95 <= TARGETS.p95At1Ms,
+        rpsRatio: ratio >= TARGETS.rpsRatio,
+      },
+      benchSeconds: round(totalSeconds, 1),
+    }),
+  );
+}
+
+installCleanupHandlers();
+try {
+  await main();
+} catch (err) {
+  process.exitCode = 1;
+  console.error('benchmark failed:', err);
+} finally {
+  await cleanupAll();
+}
