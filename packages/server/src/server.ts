@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger as PinoLogger } from 'pino';
 import { registerApiRoutes, sendError } from './api/http.js';
 import { ApiHandler } from './api/handler.js';
+import { ResponseCache } from './api/response-cache.js';
 import { Authenticator } from './auth/authenticate.js';
 import { LoginThrottle } from './auth/throttle.js';
 import type { ServerConfig } from './config/config.js';
@@ -110,6 +111,9 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   const settings = new Settings(informers.setting, definitions, config.settingsFromEnv);
   const throttle = new LoginThrottle();
   const versions = buildApiVersions({ store, informers, settings, throttle, now });
+  const responses = new ResponseCache();
+  const invalidate = () => responses.invalidate();
+  for (const informer of Object.values(informers)) informer.addHandler({ add: invalidate, update: invalidate, delete: invalidate });
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -129,6 +133,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     authenticator: new Authenticator(informers.token, informers.user),
     cacerts: () => tls.current().cacerts,
     openapi: (baseUrl) => openApiDocument([versions.v3, versions.v3Public], baseUrl, PADDOCK_VERSION),
+    responses,
   });
   await app.ready();
 

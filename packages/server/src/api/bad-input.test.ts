@@ -146,6 +146,16 @@ describe('bad input', () => {
     assertError(await srv.request('GET', '/v3/clusters/%E0%A4%A', { token }), 404, 'NotFound');
   });
 
+  test('query keys named like Object.prototype members are ignored', async () => {
+    const res = await srv.request('GET', '/v3/clusters?constructor=x&toString_ne=y&sort=__proto__', { token });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.sort.name, undefined);
+  });
+
+  test('a malformed R_SESS cookie is a 401, not a 500', async () => {
+    assertError(await srv.request('GET', '/v3/clusters', { headers: { cookie: 'R_SESS=%E0%A4%A' } }), 401, 'Unauthorized');
+  });
+
   test('the server still answers after all of the above', async () => {
     assert.equal((await srv.request('GET', '/ping')).text, 'pong');
   });

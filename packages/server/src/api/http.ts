@@ -6,6 +6,7 @@ import { ApiError } from './errors.js';
 import { toApiError } from './error-handler.js';
 import type { ApiHandler, ApiResponse } from './handler.js';
 import { renderHtml } from './html.js';
+import type { RenderedResponse, ResponseCache } from './response-cache.js';
 import type { Query } from './query.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -17,6 +18,8 @@ export interface ApiRoutesDeps {
   /** The CA PEM for `/cacerts` ('' when unknown). */
   cacerts: () => string;
   openapi: (baseUrl: string) => JsonObject;
+  /** Reuses rendered GET responses until the store changes. */
+  responses: ResponseCache;
 }
 
 /** `https://host[:port]` as the client addressed us, honouring proxies' X-Forwarded-* headers. */
@@ -58,18 +61,24 @@ function checkPasswordChange(caller: Caller | undefined, method: string, segment
   }
 }
 
-function send(reply: FastifyReply, req: FastifyRequest, query: Query, res: ApiResponse, schemasUrl: string) {
-  reply.code(res.status);
-  reply.header('X-Api-Schemas', schemasUrl);
-  reply.header('Expires', 'Wed 24 Feb 1982 18:42:00 GMT');
-  reply.header('X-Content-Type-Options', 'nosniff');
-  for (const [k, v] of Object.entries(res.headers ?? {})) reply.header(k, v);
-  if (res.body === undefined) return reply.send();
-  if (wantsHtml(req, query)) {
-    reply.header('X-Frame-Options', 'deny');
-    return reply.type('text/html; charset=utf-8').send(renderHtml(res.body, schemasUrl));
-  }
-  return reply.type('application/json').send(JSON.stringify(res.body));
+/** An API response as bytes and headers, in JSON or (for browsers) HTML. */
+function render(res: ApiResponse, html: boolean, schemasUrl: string): RenderedResponse {
+  const headers: Record<string, string> = {
+    'X-Api-Schemas': schemasUrl,
+    Expires: 'Wed 24 Feb 1982 18:42:00 GMT',
+    'X-Content-Type-Options': 'nosniff',
+    ...res.headers,
+  };
+  if (res.body === undefined) return { status: res.status, headers, contentType: '', payload: '' };
+  if (!html) return { status: res.status, headers, contentType: 'application/json', payload: JSON.stringify(res.body) };
+  headers['X-Frame-Options'] = 'deny';
+  return { status: res.status, headers, contentType: 'text/html; charset=utf-8', payload: renderHtml(res.body, schemasUrl) };
+}
+
+function send(reply: FastifyReply, rendered: RenderedResponse) {
+  reply.code(rendered.status).headers(rendered.headers);
+  if (rendered.contentType === '') return reply.send();
+  return reply.type(rendered.contentType).send(rendered.payload);
 }
 
 /** Writes anything thrown as a norman error; only server faults are logged. */
@@ -118,9 +127,17 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     const segments = segmentsAfter(req.url, root);
     const caller = root === '/v3' ? deps.authenticator.authenticate(req.headers) : undefined;
     checkPasswordChange(caller, req.method, segments, query);
+    const html = wantsHtml(req, query);
+    // A GET's answer depends only on the URL, the caller and the store's state: cache it per generation.
+    const cacheKey = req.method === 'GET' ? `${html ? 'html' : 'json'} ${caller?.tokenId ?? '-'} ${base}${req.url}` : undefined;
+    const generation = deps.responses.generation();
+    const cached = cacheKey === undefined ? undefined : deps.responses.get(cacheKey);
+    if (cached) return send(reply, cached);
     const ctx: RequestContext = { caller, baseUrl: base, clientIp: req.ip, query };
     const res = await handler.handle(ctx, { method: req.method, segments, body: req.body });
-    return send(reply, req, query, res, `${base}${root}/schemas`);
+    const rendered = render(res, html, `${base}${root}/schemas`);
+    if (cacheKey !== undefined && res.status === 200) deps.responses.set(cacheKey, generation, rendered);
+    return send(reply, rendered);
   };
   const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
   for (const root of ['/v3', '/v3-public'] as const) {

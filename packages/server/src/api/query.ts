@@ -50,7 +50,7 @@ export function parseFilters(schema: Schema, query: Query): Record<string, Condi
     const isModifier = (MODIFIERS as readonly string[]).includes(suffix);
     const name = isModifier ? key.slice(0, cut) : key;
     const modifier = (isModifier ? suffix : 'eq') as Modifier;
-    const spec = allowed[name];
+    const spec = Object.hasOwn(allowed, name) ? allowed[name] : undefined;
     if (!spec || !spec.modifiers.includes(modifier)) continue;
     const values = asList(raw);
     const value = modifier === 'in' || modifier === 'notin' ? values : (values[0] ?? '');
@@ -121,7 +121,7 @@ export interface SortSpec {
 export function parseSort(schema: Schema, query: Query): SortSpec {
   const field = asList(query.sort)[0];
   const order = asList(query.order)[0] === 'desc' ? 'desc' : 'asc';
-  const valid = field !== undefined && field in collectionFilters(schema);
+  const valid = field !== undefined && Object.hasOwn(collectionFilters(schema), field);
   return { field: valid ? field : undefined, order };
 }
 
@@ -139,11 +139,12 @@ export interface Page {
   pagination: JsonObject;
 }
 
+/** norman's rule: -1 or more than the maximum means the maximum; anything not a positive integer, the default. */
 function parseLimit(raw: string | undefined): number {
-  const n = Number(raw ?? DEFAULT_LIMIT);
+  const n = Number(raw);
   if (!Number.isFinite(n)) return DEFAULT_LIMIT;
   if (n === -1 || n > MAX_LIMIT) return MAX_LIMIT;
-  return Math.max(1, Math.trunc(n));
+  return raw !== undefined && raw.trim() !== '' && Number.isInteger(n) && n > 0 ? n : DEFAULT_LIMIT;
 }
 
 /** `limit` (default 1000, max 10000, -1 = max) and `marker` (id of the first item of the page). */

@@ -18,7 +18,7 @@ export function rawCredential(headers: RequestHeaders): string | undefined {
     const value = space < 0 ? '' : auth.slice(space + 1).trim();
     if (scheme === 'bearer') return value;
     if (scheme === 'basic') return Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
-    return value || auth;
+    return undefined; // an unknown scheme carries no Paddock credential (as in Rancher)
   }
   return readCookie(headers.cookie, SESSION_COOKIE);
 }
@@ -27,9 +27,19 @@ export function readCookie(header: string | undefined, name: string): string | u
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeCookieValue(part.slice(eq + 1).trim());
   }
   return undefined;
+}
+
+/** Percent-decodes a cookie value; a malformed escape leaves it as sent (it then fails authentication). */
+function decodeCookieValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch (err) {
+    if (err instanceof URIError) return value; // e.g. %E0%A4%A: well-formed escapes, invalid UTF-8
+    throw err;
+  }
 }
 
 /** Splits `token-xxxxx:secret`; undefined when the shape is wrong. */

@@ -21,10 +21,16 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
+const positiveInt = (s: string | undefined) => (s !== undefined && /^[1-9]\d{0,9}$/.test(s) ? Number(s) : undefined);
+
+/** False for a wrong password and for a stored value that is not a hash this code wrote. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const N = positiveInt(n);
+  const params = { N, r: positiveInt(r), p: positiveInt(p) };
+  if (scheme !== 'scrypt' || !salt || !hash || !N || N < 2 || (N & (N - 1)) !== 0 || !params.r || !params.p) return false;
+  if (N > 1 << 20 || params.r > 32 || params.p > 16) return false;
   const expected = Buffer.from(hash, 'base64');
-  const key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
+  const key = await derive(password, Buffer.from(salt, 'base64'), { N, r: params.r, p: params.p });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }

@@ -49,10 +49,10 @@ export function summarizeState(data: { conditions?: unknown; removed?: unknown }
     return { state: 'removing', transitioning: 'yes', transitioningMessage: '' };
   }
   const conditions = Array.isArray(data.conditions) ? (data.conditions as Condition[]) : [];
-  for (const c of conditions) {
-    const state = TRANSITIONING[c.type];
-    if (state && c.status === 'Unknown') return { state, transitioning: 'yes', transitioningMessage: c.message ?? '' };
-    if (state && c.status === 'False') return { state, transitioning: 'error', transitioningMessage: c.message ?? '' };
+  // A failure anywhere outranks work in progress (wrangler's summary does the same).
+  for (const status of ['False', 'Unknown'] as const) {
+    const c = conditions.find((x) => TRANSITIONING[x.type] !== undefined && x.status === status);
+    if (c) return { state: TRANSITIONING[c.type] ?? '', transitioning: status === 'False' ? 'error' : 'yes', transitioningMessage: c.message ?? '' };
   }
   const ready = conditions.find((c) => c.type === 'Ready');
   if (ready && ready.status !== 'True') {

@@ -110,15 +110,27 @@ export function checkValue(field: AnyField, path: string, value: unknown, mode: 
     case 'map': {
       if (!isPlainObject(value)) throw typeError(path, 'an object', value);
       const out: JsonObject = {};
-      for (const [k, v] of Object.entries(value)) out[k] = checkValue(field.of as AnyField, `${path}.${k}`, v, mode);
+      for (const [k, v] of Object.entries(value)) setOwn(out, k, checkValue(field.of as AnyField, `${path}.${k}`, v, mode));
       return out;
     }
     case 'object':
       if (!isPlainObject(value)) throw typeError(path, 'an object', value);
       return field.open
-        ? { ...value, ...cleanObject(field.fields, value, mode, `${path}.`) }
-        : cleanObject(field.fields, value, mode, `${path}.`);
+        ? { ...undeclared(field.fields as FieldSet, value), ...cleanObject(field.fields as FieldSet, value, mode, `${path}.`) }
+        : cleanObject(field.fields as FieldSet, value, mode, `${path}.`);
   }
+}
+
+/** Sets a key as an own property, even `__proto__` (which plain assignment would treat as the prototype). */
+function setOwn(target: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The keys of an open object that its declaration does not name: kept as given. */
+function undeclared(fields: FieldSet, value: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) if (!Object.hasOwn(fields, k)) setOwn(out, k, v);
+  return out;
 }
 
 function isEmpty(value: unknown): boolean {
