@@ -144,12 +144,16 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
 
   const applyTls = () => app.server.setSecureContext({ cert: tls.current().certPem, key: tls.current().keyPem });
   const stopRenewal = startRenewalLoop(tls, { signal: stop.signal, onRotated: applyTls, onError: (err) => logger.error({ err }, 'TLS renewal check failed') });
+  // Re-issues for a new server-url run one after another; shutdown waits for the last one.
+  let reissuing: Promise<void> = Promise.resolve();
   informers.setting.addHandler({
     update: (_old, next) => {
       if (next.id !== 'server-url') return;
-      tls.refresh(settings.get('server-url') || null).then(
-        (rotated) => rotated && applyTls(),
-        (err: unknown) => logger.error({ err }, 're-issuing the serving certificate for the new server-url failed'),
+      reissuing = reissuing.then(() =>
+        tls.refresh(settings.get('server-url') || null).then(
+          (rotated) => void (rotated && applyTls()),
+          (err: unknown) => logger.error({ err }, 're-issuing the serving certificate for the new server-url failed'),
+        ),
       );
     },
   });
@@ -159,6 +163,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     stopRenewal();
     await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
     await app.close();
+    await reissuing;
     stop.abort();
     await Promise.allSettled([...controllers, ...running]);
     await store.close();
