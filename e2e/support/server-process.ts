@@ -35,8 +35,16 @@ export interface ServerProcess {
   ca(): Promise<string>;
 }
 
-export function spawnPaddock(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: ServerProcess['exited'] } {
-  const child = spawn(process.execPath, [paddockBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns `bin/paddock <args>`; `prefix` runs it under another command (e.g. `ip netns exec <ns>`).
+ */
+export function spawnPaddock(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  prefix: string[] = [],
+): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: ServerProcess['exited'] } {
+  const [cmd, ...cmdArgs] = [...prefix, process.execPath, paddockBin, ...args];
+  const child = spawn(cmd ?? process.execPath, cmdArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -8,6 +8,8 @@ import { clusterRegistrationTokenKind } from './resources/clusterregistrationtok
 import type { ClusterRegistrationTokenData } from './resources/clusterregistrationtokens/schema.js';
 import { clusterKind } from './resources/clusters/hooks.js';
 import type { ClusterData } from './resources/clusters/schema.js';
+import { nodeKind } from './resources/nodes/hooks.js';
+import type { NodeData } from './resources/nodes/schema.js';
 import { settingKind } from './resources/settings/hooks.js';
 import type { SettingData } from './resources/settings/schema.js';
 import type { Settings } from './resources/settings/settings.js';
@@ -24,9 +26,10 @@ export interface Informers {
   setting: Informer<SettingData>;
   cluster: Informer<ClusterData>;
   clusterRegistrationToken: Informer<ClusterRegistrationTokenData>;
+  node: Informer<NodeData>;
 }
 
-export const STORED_KINDS = ['user', 'token', 'setting', 'cluster', 'clusterRegistrationToken'] as const;
+export const STORED_KINDS = ['user', 'token', 'setting', 'cluster', 'clusterRegistrationToken', 'node'] as const;
 
 export interface KindDeps {
   store: ResourceStore;
@@ -40,13 +43,14 @@ export interface KindDeps {
 export function buildApiVersions(deps: KindDeps): { v3: ApiVersion; v3Public: ApiVersion } {
   const { store, informers: i, settings, now } = deps;
   const cache = <T>(informer: Informer<T>) => informer as ObjectCache<T>;
-  const tokens = tokenKind({ cache: cache(i.token), store, settings, now });
+  const tokens = tokenKind({ cache: cache(i.token), clusters: cache(i.cluster), store, settings, now });
   const v3Kinds: ResourceKind[] = [
-    userKind({ cache: cache(i.user), store, settings }),
+    userKind({ cache: cache(i.user), settingsCache: cache(i.setting), store, settings }),
     tokens,
     settingKind(cache(i.setting), settings),
     clusterKind({ cache: cache(i.cluster), now }),
     clusterRegistrationTokenKind({ cache: cache(i.clusterRegistrationToken), clusters: cache(i.cluster), settings }),
+    nodeKind({ cache: cache(i.node), store }),
   ];
   const local = localProviderKind({
     users: cache(i.user),

@@ -40,9 +40,9 @@ async function runServer(raw: RawServerOptions): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-export function buildCli(): Command {
-  const program = new Command('paddock').description('Paddock: a Rancher-compatible manager for many Kubernetes clusters').version(PADDOCK_VERSION);
-  const server = program.command('server').description('run the Paddock server (HTTPS API, UI and agent tunnel endpoint)');
+/** `paddock server ...` as a commander subcommand. */
+export function serverCommand(): Command {
+  const server = new Command('server').description('run the Paddock server (HTTPS API, UI and agent tunnel endpoint)');
   for (const o of SERVER_OPTIONS) {
     const option = new Option(o.cli, o.help).env(o.env);
     server.addOption(o.default === undefined ? option : option.default(o.default));
@@ -56,9 +56,5 @@ export function buildCli(): Command {
       process.exit(1);
     }
   });
-  return program;
-}
-
-export async function main(argv: string[]): Promise<void> {
-  await buildCli().parseAsync(argv);
+  return server;
 }

@@ -17,12 +17,17 @@ import { clusterController } from './resources/clusters/controller.js';
 import { ensureSettings, setSettingValue, storedSettingValue } from './resources/settings/bootstrap.js';
 import { settingDefinitions } from './resources/settings/definitions.js';
 import { Settings } from './resources/settings/settings.js';
+import { nodeController } from './resources/nodes/controller.js';
 import { tokenController } from './resources/tokens/controller.js';
+import { Dialer } from './tunnel/dialer.js';
+import { TunnelEndpoint } from './tunnel/endpoint.js';
+import { TunnelRegistry } from './tunnel/registry.js';
 import { ensureDefaultAdmin } from './resources/users/bootstrap.js';
 import { openApiDocument } from './schema/openapi.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { ResourceStore } from './store/types.js';
 import { CertificateManager, startRenewalLoop } from './tls/index.js';
+import { memoizeByKey } from './util/memoize.js';
 import { PADDOCK_VERSION } from './version.js';
 
 /** A port that could not be bound, phrased for the operator (which port, which flag changes it). */
@@ -44,6 +49,9 @@ export interface RunningServer {
   httpsPort: number;
   httpPort: number | undefined;
   store: ResourceStore;
+  /** Opens streams through connected agents. */
+  dialer: Dialer;
+  registry: TunnelRegistry;
   /** Stops listening, lets in-flight requests finish, stops controllers and closes the store. */
   close(): Promise<void>;
 }
@@ -89,7 +97,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   const stop = new AbortController();
   const now = () => new Date();
 
-  const storedUrl = config.serverUrl ?? (await storedSettingValue(store, 'server-url'));
+  // The server URL in force, as the settings will resolve it: environment, then flag, then stored value.
+  const storedUrl = config.settingsFromEnv['server-url'] ?? config.serverUrl ?? (await storedSettingValue(store, 'server-url'));
   const tls = await CertificateManager.load({
     dataDir: config.dataDir,
     serverUrl: storedUrl || undefined,
@@ -109,7 +118,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
 
   const { informers, running } = await startInformers(store, logger, stop.signal);
   const settings = new Settings(informers.setting, definitions, config.settingsFromEnv);
-  const throttle = new LoginThrottle();
+  // Five failures per user; a client address (possibly shared behind NAT) gets more before it is slowed.
+  const throttle = new LoginThrottle({ freeFailures: (key) => (key.startsWith('ip:') ? 30 : 5) });
   const versions = buildApiVersions({ store, informers, settings, throttle, now });
   const responses = new ResponseCache();
   const invalidate = () => responses.invalidate();
@@ -130,16 +140,36 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   registerApiRoutes(app, {
     v3: new ApiHandler(versions.v3, store),
     v3Public: new ApiHandler(versions.v3Public, store),
-    authenticator: new Authenticator(informers.token, informers.user),
+    authenticator: new Authenticator(informers.token, informers.user, () => now().getTime()),
     cacerts: () => tls.current().cacerts,
-    openapi: (baseUrl) => openApiDocument([versions.v3, versions.v3Public], baseUrl, PADDOCK_VERSION),
+    openapi: memoizeByKey((baseUrl: string) => openApiDocument([versions.v3, versions.v3Public], baseUrl, PADDOCK_VERSION), 16),
     responses,
   });
   await app.ready();
 
+  const registry = new TunnelRegistry(now);
+  const tunnels = new TunnelEndpoint({
+    store,
+    registrationTokens: informers.clusterRegistrationToken,
+    clusters: informers.cluster,
+    nodes: informers.node,
+    registry,
+    throttle: new LoginThrottle({ freeFailures: 10 }),
+    limits: { pingTimeoutMs: config.agentTimeoutSeconds * 1000 },
+    logger: logger.child({ component: 'tunnel' }),
+  });
+  app.server.on('upgrade', (req, socket, head) => {
+    if (!tunnels.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+  const dialer = new Dialer(registry, (nodeId) => {
+    const node = informers.node.get(nodeId);
+    return node && { controlPlane: node.data.controlPlane === true };
+  });
+
   const controllers = [
-    clusterController({ store, clusters: informers.cluster, registrationTokens: informers.clusterRegistrationToken, logger, now }),
-    tokenController({ store, tokens: informers.token, users: informers.user, logger, now }),
+    clusterController({ store, clusters: informers.cluster, registrationTokens: informers.clusterRegistrationToken, nodes: informers.node, logger, now }),
+    tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
+    nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
   ].map((c) => c.run(stop.signal));
 
   const applyTls = () => app.server.setSecureContext({ cert: tls.current().certPem, key: tls.current().keyPem });
@@ -149,12 +179,10 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   informers.setting.addHandler({
     update: (_old, next) => {
       if (next.id !== 'server-url') return;
-      reissuing = reissuing.then(() =>
-        tls.refresh(settings.get('server-url') || null).then(
-          (rotated) => void (rotated && applyTls()),
-          (err: unknown) => logger.error({ err }, 're-issuing the serving certificate for the new server-url failed'),
-        ),
-      );
+      reissuing = reissuing
+        .then(() => tls.refresh(settings.get('server-url') || null))
+        .then((rotated) => void (rotated && applyTls()))
+        .catch((err: unknown) => logger.error({ err }, 're-issuing the serving certificate for the new server-url failed'));
     },
   });
 
@@ -162,6 +190,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   const shutdown = async () => {
     stopRenewal();
     await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
+    registry.closeAll('server shutting down');
+    tunnels.close();
     await app.close();
     await reissuing;
     stop.abort();
@@ -176,7 +206,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
       httpPort = await listen(httpServer, config.httpPort, config.bindAddress, '--http-port');
     }
     const host = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? '127.0.0.1' : config.bindAddress;
-    return { url: `https://${host.includes(':') ? `[${host}]` : host}:${httpsPort}`, httpsPort, httpPort, store, close: shutdown };
+    return { url: `https://${host.includes(':') ? `[${host}]` : host}:${httpsPort}`, httpsPort, httpPort, store, dialer, registry, close: shutdown };
   } catch (err) {
     await shutdown();
     throw err;

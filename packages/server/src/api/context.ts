@@ -1,3 +1,4 @@
+import { ApiError } from './errors.js';
 import type { Query } from './query.js';
 
 /** Who is calling, as established by authentication (auth/authenticate.ts). */
@@ -23,6 +24,6 @@ export interface RequestContext {
 }
 
 export function requireCaller(ctx: RequestContext): Caller {
-  if (!ctx.caller) throw new Error('requireCaller on an unauthenticated request');
+  if (!ctx.caller) throw new ApiError('Unauthorized', 'must authenticate');
   return ctx.caller;
 }

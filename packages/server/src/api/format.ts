@@ -1,7 +1,7 @@
 import type { AnyField } from '../schema/fields.js';
 import type { JsonObject } from '../schema/validate.js';
 import type { StoredObject } from '../store/types.js';
-import { summarizeState } from '../resources/conditions.js';
+import { summarizeState } from './state.js';
 import type { RequestContext } from './context.js';
 import type { ResourceKind } from './kind.js';
 
@@ -16,6 +16,28 @@ export function resourceUrl(ctx: RequestContext, kind: ResourceKind, id: string)
 
 function readable(field: AnyField): boolean {
   return !field.writeOnly && !(field.kind === 'scalar' && field.type === 'password');
+}
+
+/** A value as output: write-only and password fields removed at every depth (e.g. importedConfig.kubeConfig). */
+function readableValue(field: AnyField, value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  switch (field.kind) {
+    case 'object': {
+      const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      for (const [name, nested] of Object.entries(field.fields as Record<string, AnyField>)) {
+        if (!(name in out)) continue;
+        if (readable(nested)) out[name] = readableValue(nested, out[name]);
+        else delete out[name];
+      }
+      return out;
+    }
+    case 'array':
+      return Array.isArray(value) ? value.map((v) => readableValue(field.of as AnyField, v)) : value;
+    case 'map':
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readableValue(field.of as AnyField, v)]));
+    default:
+      return value;
+  }
 }
 
 function dateTs(value: unknown): number | null {
@@ -48,7 +70,7 @@ export function formatResource(
   for (const [name, field] of Object.entries(schema.fields)) {
     if (!readable(field)) continue;
     const value = obj.data[name];
-    if (value !== undefined) out[name] = value;
+    if (value !== undefined) out[name] = readableValue(field, value);
     else if (field.default !== undefined) out[name] = field.default;
     else if (field.kind === 'reference') out[name] = null;
     if (field.kind === 'scalar' && field.type === 'date') out[`${name}TS`] = dateTs(out[name]);

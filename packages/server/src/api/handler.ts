@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { renderSchema } from '../schema/render.js';
 import type { Schema } from '../schema/schema.js';
 import { isPlainObject, validateCreate, validateUpdate, type JsonObject } from '../schema/validate.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
 import { buildCollection } from './collection.js';
 import type { RequestContext } from './context.js';
 import { ApiError } from './errors.js';
@@ -20,7 +22,7 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number;
   body?: JsonObject;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
 }
 
 export const mustAuthenticate = () => new ApiError('Unauthorized', 'must authenticate');
@@ -33,8 +35,8 @@ const ok = (body: JsonObject, status = 200): ApiResponse => ({ status, body });
  * informer cache; writes go to the store and wait until the cache has them, so a client reads its writes.
  */
 export class ApiHandler {
-  /** Tail of the create chain per kind, for kinds with `serializeCreates`. */
-  readonly #createChains = new Map<string, Promise<unknown>>();
+  /** Creates of kinds with `serializeCreates` run one at a time per kind. */
+  readonly #creates = new KeyedQueue();
 
   constructor(
     readonly version: ApiVersion,
@@ -43,9 +45,17 @@ export class ApiHandler {
 
   async handle(ctx: RequestContext, req: ApiRequest): Promise<ApiResponse> {
     const [typeName, id, link, ...rest] = req.segments;
-    if (typeName === undefined) return ok(this.apiRoot(ctx));
+    // As in Rancher, only /v3-public is open; /v3's root and schemas need a caller too.
+    const open = this.version.path !== '/v3' || ctx.caller !== undefined;
+    if (typeName === undefined) {
+      if (!open) throw mustAuthenticate();
+      return ok(this.apiRoot(ctx));
+    }
     const kind = this.version.kind(typeName);
-    if (!kind && typeName.toLowerCase() === 'schemas') return this.schemas(ctx, req, id);
+    if (!kind && typeName.toLowerCase() === 'schemas') {
+      if (!open) throw mustAuthenticate();
+      return this.schemas(ctx, req, id);
+    }
     if (!kind) throw new ApiError('NotFound', `failed to find schema ${typeName}`);
     if (rest.length > 0) throw new ApiError('NotFound', `no such path: ${req.segments.join('/')}`);
     const method = effectiveMethod(req.method, ctx);
@@ -53,6 +63,7 @@ export class ApiHandler {
     if (!ctx.caller && !(method === 'GET' && id !== undefined && link === undefined && kind.publicRead?.(id))) {
       if (this.version.path === '/v3') throw mustAuthenticate();
     }
+    checkPasswordChange(ctx, kind, method, id);
     if (link !== undefined && id !== undefined) return this.subCollection(ctx, req, kind, id, link, method);
     if (id === undefined) return this.onCollection(ctx, req, kind, method);
     return this.onResource(ctx, req, kind, id, method);
@@ -137,18 +148,12 @@ export class ApiHandler {
     const input = validateCreate(kind.schema.fields, body);
     const write = async () => {
       const prepared = await prepareCreate(ctx, input);
+      prepared.data.uuid ??= randomUUID();
       const stored = await this.store.create<JsonObject>(kind.schema.id, prepared.id, prepared.data);
       await kind.cache.waitForRevision(stored.resourceVersion);
       return ok(formatResource(ctx, kind, stored, prepared.shownOnce), 201);
     };
-    return kind.serializeCreates ? this.#serialized(kind.schema.id, write) : write();
-  }
-
-  #serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const run = (this.#createChains.get(key) ?? Promise.resolve()).then(fn);
-    // The chain only orders the writes; each caller gets its own result or error through `run`.
-    this.#createChains.set(key, run.then(() => undefined, () => undefined));
-    return run;
+    return kind.serializeCreates ? this.#creates.run(kind.schema.id, write) : write();
   }
 
   private async update(ctx: RequestContext, kind: ResourceKind, obj: StoredObject<JsonObject>, body: unknown): Promise<ApiResponse> {
@@ -173,7 +178,6 @@ export class ApiHandler {
 
   private async resourceAction(ctx: RequestContext, req: ApiRequest, kind: ResourceKind, id: string, action: string) {
     const obj = this.visible(ctx, kind, id);
-    if (action === 'remove') return this.remove(ctx, kind, obj);
     const handler = kind.actions?.[action];
     if (!handler || !(action in kind.schema.resourceActions)) throw new ApiError('InvalidAction', `Invalid action: ${action}`);
     this.authorize(ctx, kind, 'update', obj);
@@ -228,6 +232,20 @@ export class ApiHandler {
   }
 }
 
+/**
+ * A session whose password must change (first start's admin/admin) may read, change the password and log
+ * out; nothing else. Checked on the effective method, after `_method` and `?action=remove`.
+ */
+function checkPasswordChange(ctx: RequestContext, kind: ResourceKind, method: string, id: string | undefined) {
+  if (!ctx.caller?.mustChangePassword || method === 'GET') return;
+  const action = actionName(ctx);
+  const allowed =
+    method === 'POST' &&
+    id === undefined &&
+    ((kind.schema.id === 'user' && action === 'changepassword') || (kind.schema.id === 'token' && action === 'logout'));
+  if (!allowed) throw new ApiError('PermissionDenied', 'you must change your password first: POST /v3/users?action=changepassword');
+}
+
 function effectiveMethod(method: string, ctx: RequestContext): string {
   const override = ctx.query._method;
   const m = (typeof override === 'string' && method === 'POST' ? override : method).toUpperCase();
@@ -249,6 +267,6 @@ function childReference(child: Schema, parentId: string): string | undefined {
   return Object.entries(child.fields).find(([, f]) => f.kind === 'reference' && f.to === parentId)?.[0];
 }
 
-function toResponse(result: { status?: number; body?: JsonObject; headers?: Record<string, string> }): ApiResponse {
+function toResponse(result: { status?: number; body?: JsonObject; headers?: Record<string, string | string[]> }): ApiResponse {
   return { status: result.status ?? 200, body: result.body, headers: result.headers };
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
+import { CSRF_COOKIE, credentialSource, readCookie } from '../auth/credentials.js';
 import type { JsonObject } from '../schema/validate.js';
-import type { Caller, RequestContext } from './context.js';
+import type { RequestContext } from './context.js';
 import { ApiError } from './errors.js';
 import { toApiError } from './error-handler.js';
 import type { ApiHandler, ApiResponse } from './handler.js';
@@ -22,12 +23,20 @@ export interface ApiRoutesDeps {
   responses: ResponseCache;
 }
 
-/** `https://host[:port]` as the client addressed us, honouring proxies' X-Forwarded-* headers. */
+/** A host[:port] as URLs may carry it; anything else in a Host-like header is ignored. */
+const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
+
+/**
+ * `https://host[:port]` as the client addressed us, honouring proxies' X-Forwarded-* headers. Only
+ * well-formed values are taken: they end up in links and in the shell commands agents are started with.
+ */
 function baseUrl(req: FastifyRequest): string {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
-  const proto = first(req.headers['x-forwarded-proto']) ?? req.protocol;
-  const host = first(req.headers['x-api-host']) ?? first(req.headers['x-forwarded-host']) ?? req.headers.host ?? 'localhost';
-  return `${proto.replace(/^ws/, 'http')}://${host}`;
+  const forwardedProto = first(req.headers['x-forwarded-proto'])?.replace(/^ws/, 'http');
+  const proto = forwardedProto === 'http' || forwardedProto === 'https' ? forwardedProto : req.protocol;
+  const candidates = [first(req.headers['x-api-host']), first(req.headers['x-forwarded-host']), req.headers.host];
+  const host = candidates.find((h): h is string => h !== undefined && HOST.test(h)) ?? 'localhost';
+  return `${proto}://${host}`;
 }
 
 function segmentsAfter(url: string, root: string): string[] {
@@ -50,20 +59,23 @@ function wantsHtml(req: FastifyRequest, query: Query): boolean {
   return (req.headers.accept ?? '').includes('text/html');
 }
 
-/** A session that must change its password may only read, change the password and log out. */
-function checkPasswordChange(caller: Caller | undefined, method: string, segments: string[], query: Query) {
-  if (!caller?.mustChangePassword || method === 'GET' || method === 'HEAD') return;
-  const type = segments[0]?.toLowerCase();
-  const allowed = (type === 'users' || type === 'user') && query.action === 'changepassword';
-  const logout = (type === 'tokens' || type === 'token') && query.action === 'logout';
-  if (!allowed && !logout) {
-    throw new ApiError('PermissionDenied', 'you must change your password first: POST /v3/users?action=changepassword');
+/**
+ * Writes authenticated by the session cookie must carry the CSRF cookie's value in `X-API-CSRF` (as
+ * Rancher asks of browsers), so another site cannot make a logged-in browser act. Token-in-header
+ * clients (curl, CLIs) are not affected.
+ */
+function checkCsrf(req: FastifyRequest) {
+  if (req.method === 'GET' || req.method === 'HEAD' || credentialSource(req.headers) !== 'cookie') return;
+  const expected = readCookie(req.headers.cookie, CSRF_COOKIE);
+  const sent = req.headers['x-api-csrf'];
+  if (!expected || sent !== expected) {
+    throw new ApiError('InvalidCSRFToken', 'missing or wrong X-API-CSRF header: send the value of the CSRF cookie');
   }
 }
 
 /** An API response as bytes and headers, in JSON or (for browsers) HTML. */
 function render(res: ApiResponse, html: boolean, schemasUrl: string): RenderedResponse {
-  const headers: Record<string, string> = {
+  const headers: Record<string, string | string[]> = {
     'X-Api-Schemas': schemasUrl,
     Expires: 'Wed 24 Feb 1982 18:42:00 GMT',
     'X-Content-Type-Options': 'nosniff',
@@ -126,7 +138,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     const base = baseUrl(req);
     const segments = segmentsAfter(req.url, root);
     const caller = root === '/v3' ? deps.authenticator.authenticate(req.headers) : undefined;
-    checkPasswordChange(caller, req.method, segments, query);
+    if (caller) checkCsrf(req);
     const html = wantsHtml(req, query);
     // A GET's answer depends only on the URL, the caller and the store's state: cache it per generation.
     const cacheKey = req.method === 'GET' ? `${html ? 'html' : 'json'} ${caller?.tokenId ?? '-'} ${base}${req.url}` : undefined;

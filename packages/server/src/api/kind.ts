@@ -16,7 +16,7 @@ export interface ObjectCache<T = JsonObject> {
 export interface ActionResult {
   status?: number;
   body?: JsonObject;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
 }
 
 export type ResourceAction = (ctx: RequestContext, obj: StoredObject<JsonObject>, input: unknown) => Promise<ActionResult>;

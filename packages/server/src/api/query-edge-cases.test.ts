@@ -22,3 +22,9 @@ test('an empty limit means the default, not 1', () => {
   assert.equal(paginate(five, { limit: '' }, (m) => m).pagination.limit, 1000);
   assert.equal(paginate(five, { limit: '' }, (m) => m).items.length, 5);
 });
+
+test('a pathological like pattern does not backtrack', async () => {
+  const { likeMatches } = await import('./query.js');
+  // A backtracking matcher would not return from this in any reasonable time.
+  assert.equal(likeMatches('a'.repeat(5000), `${'%a'.repeat(200)}%b`), false);
+});

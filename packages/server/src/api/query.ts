@@ -1,15 +1,15 @@
+import { collectionFilters, MODIFIERS, type Modifier } from '../schema/filters.js';
 import type { Schema } from '../schema/schema.js';
-import type { AnyField } from '../schema/fields.js';
 import type { JsonObject } from '../schema/validate.js';
+
+export { collectionFilters, MODIFIERS };
+export type { Modifier };
 
 /**
  * Collection queries, applied in memory to the formatted resources (as norman does):
  * filters `field[_modifier]=value`, `sort`/`order`, and `limit`/`marker` pagination.
  * Unknown fields and modifiers are ignored, as in norman.
  */
-export const MODIFIERS = ['eq', 'ne', 'in', 'notin', 'prefix', 'like', 'null', 'notnull', 'gt', 'gte', 'lt', 'lte'] as const;
-export type Modifier = (typeof MODIFIERS)[number];
-
 export interface Condition {
   modifier: Modifier;
   value: string | string[];
@@ -19,24 +19,6 @@ export type Query = Record<string, string | string[] | undefined>;
 
 const DEFAULT_LIMIT = 1000;
 const MAX_LIMIT = 10000;
-
-function isFilterable(field: AnyField): boolean {
-  if (field.filterable !== undefined) return field.filterable;
-  if (field.kind === 'reference') return true;
-  return field.kind === 'scalar' && ['string', 'enum', 'int', 'boolean', 'date', 'dnsLabel', 'hostname'].includes(field.type);
-}
-
-/** The filterable fields of a schema, with the modifiers each accepts (served as `collectionFilters`). */
-export function collectionFilters(schema: Schema): Record<string, { modifiers: Modifier[] }> {
-  const out: Record<string, { modifiers: Modifier[] }> = {};
-  for (const [name, field] of Object.entries(schema.fields)) {
-    if (!isFilterable(field)) continue;
-    const isBool = field.kind === 'scalar' && field.type === 'boolean';
-    out[name] = { modifiers: isBool ? ['eq', 'ne', 'null', 'notnull'] : [...MODIFIERS] };
-  }
-  out.id = { modifiers: [...MODIFIERS] };
-  return out;
-}
 
 const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -64,9 +46,38 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function likeToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
-  return new RegExp(pattern.includes('%') ? `^${escaped}$` : escaped, 'i');
+/** Does `piece` (with `_` matching any one character) match `text` at `at`? */
+function pieceAt(text: string, piece: string, at: number): boolean {
+  if (at + piece.length > text.length) return false;
+  for (let i = 0; i < piece.length; i++) if (piece[i] !== '_' && piece[i] !== text[at + i]) return false;
+  return true;
+}
+
+function findPiece(text: string, piece: string, from: number): number {
+  for (let at = from; at + piece.length <= text.length; at++) if (pieceAt(text, piece, at)) return at;
+  return -1;
+}
+
+/**
+ * SQL LIKE, case-insensitive: `%` is any run of characters, `_` any one; without `%` the pattern matches
+ * anywhere. The pieces between `%`s are matched left-most first, which is exact for LIKE and takes
+ * O(value × pattern) time: no regular expression, so a crafted pattern cannot make it backtrack.
+ */
+export function likeMatches(value: string, pattern: string): boolean {
+  const text = value.toLowerCase();
+  const pieces = pattern.toLowerCase().split('%');
+  if (pieces.length === 1) return findPiece(text, pieces[0] ?? '', 0) >= 0;
+  const first = pieces[0] ?? '';
+  const last = pieces[pieces.length - 1] ?? '';
+  if (!pieceAt(text, first, 0)) return false;
+  let at = first.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = findPiece(text, piece, at);
+    if (found < 0) return false;
+    at = found + piece.length;
+  }
+  const tail = text.length - last.length;
+  return tail >= at && pieceAt(text, last, tail);
 }
 
 function compare(a: string, b: string): number {
@@ -91,7 +102,7 @@ function matches(actual: unknown, cond: Condition): boolean {
     case 'prefix':
       return s !== undefined && s.startsWith(v as string);
     case 'like':
-      return s !== undefined && likeToRegExp(v as string).test(s);
+      return s !== undefined && likeMatches(s, v as string);
     case 'null':
       return s === undefined || s === '';
     case 'notnull':

@@ -8,7 +8,7 @@ export interface RenderedResponse {
   status: number;
   contentType: string;
   payload: string;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
 }
 
 export class ResponseCache {

@@ -24,10 +24,14 @@ export class Authenticator {
   constructor(
     private readonly tokens: ObjectCache<TokenData>,
     private readonly users: ObjectCache<UserData>,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
-  authenticate(headers: RequestHeaders): Caller | undefined {
+  /**
+   * `clusterScope`: the cluster whose Kubernetes API the request is for (`/k8s/clusters/<id>`), if any.
+   * A token scoped to a cluster (`clusterId`) authenticates only there, as in Rancher.
+   */
+  authenticate(headers: RequestHeaders, clusterScope?: string): Caller | undefined {
     const raw = rawCredential(headers);
     if (raw === undefined) return undefined;
     const parsed = splitToken(raw);
@@ -36,6 +40,10 @@ export class Authenticator {
     if (!token || !secretMatches(parsed.secret, token.data.tokenHash)) throw new AuthenticationError();
     if (tokenExpired(token.data, this.now())) throw new AuthenticationError('must authenticate: token has expired');
     if (token.data.enabled === false) throw new AuthenticationError('must authenticate: token is disabled');
+    const scope = token.data.clusterId;
+    if (scope && scope !== clusterScope) {
+      throw new AuthenticationError(`must authenticate: this token is valid only for the Kubernetes API of cluster ${scope}`);
+    }
     const user = this.users.get(token.data.userId);
     if (!user) throw new AuthenticationError('must authenticate: the token\'s user no longer exists');
     if (user.data.enabled === false) throw new AuthenticationError('must authenticate: user is disabled');

@@ -9,6 +9,14 @@ export interface RequestHeaders {
 }
 
 export const SESSION_COOKIE = 'R_SESS';
+/** Cookie whose value browsers must echo in `X-API-CSRF` on writes authenticated by the session cookie. */
+export const CSRF_COOKIE = 'CSRF';
+
+/** Where the credential `rawCredential` returns comes from. */
+export function credentialSource(headers: RequestHeaders): 'header' | 'cookie' | undefined {
+  if (headers.authorization?.trim()) return 'header';
+  return readCookie(headers.cookie, SESSION_COOKIE) === undefined ? undefined : 'cookie';
+}
 
 export function rawCredential(headers: RequestHeaders): string | undefined {
   const auth = headers.authorization?.trim();

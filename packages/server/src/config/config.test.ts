@@ -24,6 +24,7 @@ describe('parseServerConfig', () => {
       tlsCert: undefined,
       tlsKey: undefined,
       logLevel: 'info',
+      agentTimeoutSeconds: 40,
       settingsFromEnv: {},
     });
   });
@@ -48,6 +49,7 @@ describe('parseServerConfig', () => {
       tlsCert: '/etc/tls/cert.pem',
       tlsKey: '/etc/tls/key.pem',
       logLevel: 'debug',
+      agentTimeoutSeconds: 40,
       settingsFromEnv: {},
     });
   });

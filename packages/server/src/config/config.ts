@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { serverUrlProblem } from './server-url.js';
 
 /** Everything the server is configured with, parsed and checked once at start (flags, then PADDOCK_* env). */
 export interface ServerConfig {
@@ -11,6 +12,8 @@ export interface ServerConfig {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   logLevel: LogLevel;
+  /** An agent tunnel silent this long is considered dead (its node becomes unavailable). */
+  agentTimeoutSeconds: number;
   /** Setting overrides from the environment (`CATTLE_<NAME>`), by setting name. */
   settingsFromEnv: Record<string, string>;
 }
@@ -36,6 +39,7 @@ export interface RawServerOptions {
   tlsCert?: string;
   tlsKey?: string;
   logLevel?: string;
+  agentTimeout?: string;
 }
 
 export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: string; help: string; default?: string }[] = [
@@ -46,6 +50,7 @@ export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: s
   { flag: 'serverUrl', cli: '--server-url <url>', env: 'PADDOCK_SERVER_URL', help: 'URL agents and clients use to reach this server (sets the server-url setting)' },
   { flag: 'tlsCert', cli: '--tls-cert <file>', env: 'PADDOCK_TLS_CERT', help: 'PEM certificate (chain) to serve instead of the generated one' },
   { flag: 'tlsKey', cli: '--tls-key <file>', env: 'PADDOCK_TLS_KEY', help: 'PEM private key of --tls-cert' },
+  { flag: 'agentTimeout', cli: '--agent-timeout <seconds>', env: 'PADDOCK_AGENT_TIMEOUT', help: 'seconds of silence after which an agent tunnel is dead and its node unavailable', default: '40' },
   { flag: 'logLevel', cli: '--log-level <level>', env: 'PADDOCK_LOG_LEVEL', help: `log level (${LOG_LEVELS.join(', ')})`, default: 'info' },
 ];
 
@@ -54,6 +59,12 @@ function port(value: string, flag: string, allowZero: boolean): number {
   if (!/^\d+$/.test(value.trim()) || n > 65535 || (!allowZero && n === 0)) {
     throw new ConfigError(`${flag} must be a port number from ${allowZero ? 0 : 1} to 65535, got "${value}"`);
   }
+  return n;
+}
+
+function seconds(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1 || n > 3600) throw new ConfigError(`${flag} must be a number of seconds from 1 to 3600, got "${value}"`);
   return n;
 }
 
@@ -73,19 +84,26 @@ export function parseServerConfig(raw: RawServerOptions, env: NodeJS.ProcessEnv)
     throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
   }
   // Rancher reads a setting's override from CATTLE_<NAME> (upper case, '-' as '_').
+  const serverUrl = pick('serverUrl');
+  const urlProblem = serverUrl === undefined ? undefined : serverUrlProblem(serverUrl);
+  if (urlProblem) throw new ConfigError(`--server-url: ${urlProblem}`);
   const settingsFromEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith('CATTLE_') && value !== undefined) settingsFromEnv[key.slice(7).toLowerCase().replace(/_/g, '-')] = value;
   }
+  const envUrl = settingsFromEnv['server-url'];
+  const envUrlProblem = envUrl === undefined || envUrl === '' ? undefined : serverUrlProblem(envUrl);
+  if (envUrlProblem) throw new ConfigError(`CATTLE_SERVER_URL: ${envUrlProblem}`);
   return {
     dataDir: resolve(pick('dataDir') ?? './data'),
     httpsPort: port(pick('httpsPort') ?? '443', '--https-port', true),
     httpPort: port(pick('httpPort') ?? '80', '--http-port', true),
     bindAddress: pick('bindAddress') ?? '0.0.0.0',
-    serverUrl: pick('serverUrl'),
+    serverUrl,
     tlsCert: tlsCert && resolve(tlsCert),
     tlsKey: tlsKey && resolve(tlsKey),
     logLevel: logLevel as LogLevel,
+    agentTimeoutSeconds: seconds(pick('agentTimeout') ?? '40', '--agent-timeout'),
     settingsFromEnv,
   };
 }

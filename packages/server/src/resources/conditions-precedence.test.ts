@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { summarizeState } from './conditions.js';
+import { summarizeState } from '../api/state.js';
 
 test('a False transitioning condition is an error even after an Unknown one', () => {
   const out = summarizeState({

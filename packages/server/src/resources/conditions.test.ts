@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setCondition, summarizeState, type Condition } from './conditions.js';
+import { summarizeState } from '../api/state.js';
+import { setCondition, type Condition } from './conditions.js';
 
 const cond = (type: string, status: Condition['status'], message?: string): Condition => ({ type, status, ...(message === undefined ? {} : { message }) });
 

@@ -1,17 +1,8 @@
+import type { Condition } from '../api/state.js';
 import { f } from '../schema/fields.js';
 
-/**
- * Status conditions in Kubernetes form, and the norman/Rancher rule that turns them into
- * `state`, `transitioning` and `transitioningMessage`.
- */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason?: string;
-  message?: string;
-  lastUpdateTime?: string;
-  lastTransitionTime?: string;
-}
+/** Status conditions in Kubernetes form: their field declaration and how controllers set them. */
+export type { Condition } from '../api/state.js';
 
 export const conditionField = f.object('condition', {
   type: f.string(),
@@ -23,47 +14,6 @@ export const conditionField = f.object('condition', {
 });
 
 export const conditionsField = f.array(conditionField, { create: false, update: false });
-
-/** Condition types that name a transitional state while Unknown (rancher/types status summary). */
-const TRANSITIONING: Record<string, string> = {
-  Pending: 'pending',
-  Provisioned: 'provisioning',
-  Registered: 'registering',
-  Waiting: 'waiting',
-  Initialized: 'initializing',
-  Updated: 'updating',
-  Removed: 'removing',
-  Drained: 'draining',
-  Active: 'activating',
-  Saved: 'saving',
-};
-
-export interface StateSummary {
-  state: string;
-  transitioning: 'yes' | 'no' | 'error';
-  transitioningMessage: string;
-}
-
-export function summarizeState(data: { conditions?: unknown; removed?: unknown }): StateSummary {
-  if (typeof data.removed === 'string' && data.removed !== '') {
-    return { state: 'removing', transitioning: 'yes', transitioningMessage: '' };
-  }
-  const conditions = Array.isArray(data.conditions) ? (data.conditions as Condition[]) : [];
-  // A failure anywhere outranks work in progress (wrangler's summary does the same).
-  for (const status of ['False', 'Unknown'] as const) {
-    const c = conditions.find((x) => TRANSITIONING[x.type] !== undefined && x.status === status);
-    if (c) return { state: TRANSITIONING[c.type] ?? '', transitioning: status === 'False' ? 'error' : 'yes', transitioningMessage: c.message ?? '' };
-  }
-  const ready = conditions.find((c) => c.type === 'Ready');
-  if (ready && ready.status !== 'True') {
-    return {
-      state: 'unavailable',
-      transitioning: ready.status === 'False' ? 'yes' : 'error',
-      transitioningMessage: ready.message ?? '',
-    };
-  }
-  return { state: 'active', transitioning: 'no', transitioningMessage: '' };
-}
 
 /**
  * Returns `conditions` with `next` set (by type). Times move only when status, reason or message change,

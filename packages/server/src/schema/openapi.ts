@@ -1,5 +1,5 @@
 import type { ApiVersion } from '../api/registry.js';
-import { collectionFilters } from '../api/query.js';
+import { collectionFilters } from './filters.js';
 import type { AnyField, FieldSet } from './fields.js';
 import type { Schema } from './schema.js';
 

@@ -1,6 +1,6 @@
 import { typeName, type AnyField, type FieldSet } from './fields.js';
 import type { Schema } from './schema.js';
-import { collectionFilters } from '../api/query.js';
+import { collectionFilters } from './filters.js';
 
 type Json = Record<string, unknown>;
 

@@ -89,8 +89,24 @@ function checkScalar(field: AnyField & { kind: 'scalar' }, path: string, value: 
       if (typeof value !== 'boolean') throw typeError(path, 'true or false', value);
       return value;
     case 'json':
+      if (jsonDepth(value, 0) > MAX_JSON_DEPTH) {
+        throw new ApiError('InvalidFormat', `${path}: nested deeper than ${MAX_JSON_DEPTH} levels`, path);
+      }
       return value;
   }
+}
+
+const MAX_JSON_DEPTH = 64;
+
+/** Depth of nested arrays/objects, stopping as soon as it passes the limit. */
+function jsonDepth(value: unknown, depth: number): number {
+  if (depth > MAX_JSON_DEPTH || value === null || typeof value !== 'object') return depth;
+  let deepest = depth + 1;
+  for (const v of Object.values(value)) {
+    deepest = Math.max(deepest, jsonDepth(v, depth + 1));
+    if (deepest > MAX_JSON_DEPTH) break;
+  }
+  return deepest;
 }
 
 /** Checks one value against its field, returning the cleaned value (unknown keys of objects dropped). */
@@ -116,7 +132,7 @@ export function checkValue(field: AnyField, path: string, value: unknown, mode: 
     case 'object':
       if (!isPlainObject(value)) throw typeError(path, 'an object', value);
       return field.open
-        ? { ...undeclared(field.fields as FieldSet, value), ...cleanObject(field.fields as FieldSet, value, mode, `${path}.`) }
+        ? { ...undeclared(field.fields as FieldSet, value, `${path}.`), ...cleanObject(field.fields as FieldSet, value, mode, `${path}.`) }
         : cleanObject(field.fields as FieldSet, value, mode, `${path}.`);
   }
 }
@@ -127,9 +143,13 @@ function setOwn(target: JsonObject, key: string, value: unknown): void {
 }
 
 /** The keys of an open object that its declaration does not name: kept as given. */
-function undeclared(fields: FieldSet, value: JsonObject): JsonObject {
+function undeclared(fields: FieldSet, value: JsonObject, path: string): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(value)) if (!Object.hasOwn(fields, k)) setOwn(out, k, v);
+  for (const [k, v] of Object.entries(value)) {
+    if (Object.hasOwn(fields, k)) continue;
+    if (jsonDepth(v, 0) > MAX_JSON_DEPTH) throw new ApiError('InvalidFormat', `${path}${k}: nested deeper than ${MAX_JSON_DEPTH} levels`, path + k);
+    setOwn(out, k, v);
+  }
   return out;
 }
 
@@ -159,7 +179,11 @@ export function validateCreate(fields: FieldSet, body: unknown): JsonObject {
 
 function mergeValue(field: AnyField, current: unknown, patch: unknown): unknown {
   if (patch === null || !isPlainObject(current) || !isPlainObject(patch)) return patch;
-  if (field.kind === 'map') return { ...current, ...patch };
+  if (field.kind === 'map') {
+    const out: JsonObject = { ...current };
+    for (const [k, v] of Object.entries(patch)) setOwn(out, k, v);
+    return out;
+  }
   if (field.kind === 'object') return mergeObject(field.fields, current, patch);
   return patch;
 }
@@ -167,8 +191,8 @@ function mergeValue(field: AnyField, current: unknown, patch: unknown): unknown 
 function mergeObject(fields: FieldSet, current: JsonObject, patch: JsonObject): JsonObject {
   const out: JsonObject = { ...current };
   for (const [name, value] of Object.entries(patch)) {
-    const field = fields[name];
-    out[name] = field ? mergeValue(field, current[name], value) : value;
+    const field = Object.hasOwn(fields, name) ? fields[name] : undefined;
+    setOwn(out, name, field ? mergeValue(field, current[name], value) : value);
   }
   return out;
 }

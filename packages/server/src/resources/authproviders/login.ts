@@ -2,7 +2,8 @@ import type { RequestContext } from '../../api/context.js';
 import { ApiError } from '../../api/errors.js';
 import { formatResource } from '../../api/format.js';
 import type { ActionResult, ObjectCache, ResourceKind } from '../../api/kind.js';
-import { SESSION_COOKIE } from '../../auth/credentials.js';
+import { randomBytes } from 'node:crypto';
+import { CSRF_COOKIE, SESSION_COOKIE } from '../../auth/credentials.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { LoginThrottle } from '../../auth/throttle.js';
 import { validateCreate, type JsonObject } from '../../schema/validate.js';
@@ -42,16 +43,16 @@ export function loginAction(deps: LoginDeps) {
   return async (ctx: RequestContext, _provider: unknown, body: unknown): Promise<ActionResult> => {
     const input = validateCreate(basicLoginInput.fields, body);
     const username = String(input.username);
-    const keys = [`user:${username}`, `ip:${ctx.clientIp}`];
-    deps.throttle.check(keys);
-
+    const userKey = `user:${username}`;
+    const finish = deps.throttle.begin([userKey, `ip:${ctx.clientIp}`], [userKey]);
     const user = deps.users.list().find((u) => u.data.username === username);
-    if (!(await checkPassword(user?.data, String(input.password))) || !user) {
-      deps.throttle.failed(keys);
-      throw new ApiError('Unauthorized', 'authentication failed');
-    }
+    const ok = (await checkPassword(user?.data, String(input.password)).catch((err: unknown) => {
+      finish(false);
+      throw err;
+    })) && user !== undefined;
+    finish(ok);
+    if (!ok || !user) throw new ApiError('Unauthorized', 'authentication failed');
     if (user.data.enabled === false) throw new ApiError('PermissionDenied', 'user is disabled');
-    deps.throttle.succeeded(keys);
 
     const sessionTtl = deps.settings.getInt('auth-user-session-ttl-minutes', 960) * 60_000;
     const requested = Number(input.ttl ?? 0);
@@ -66,7 +67,13 @@ export function loginAction(deps: LoginDeps) {
     await deps.tokens.waitForRevision(stored.resourceVersion);
 
     if (input.responseType === 'cookie') {
-      return { status: 200, headers: { 'set-cookie': `${SESSION_COOKIE}=${token.value}; Path=/; HttpOnly; Secure; SameSite=Lax` } };
+      const csrf = randomBytes(8).toString('hex');
+      return {
+        status: 200,
+        headers: {
+          'set-cookie': [`${SESSION_COOKIE}=${token.value}; Path=/; HttpOnly; Secure; SameSite=Lax`, `${CSRF_COOKIE}=${csrf}; Path=/; Secure; SameSite=Strict`],
+        },
+      };
     }
     return { status: 201, body: formatResource(ctx, deps.tokenKind, stored, { token: token.value }) };
   };

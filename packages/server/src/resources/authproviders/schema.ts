@@ -1,5 +1,6 @@
 import { f } from '../../schema/fields.js';
 import { defineSchema } from '../../schema/schema.js';
+import { MAX_TTL_MS } from '../tokens/schema.js';
 
 const readOnly = { collectionMethods: ['GET' as const], resourceMethods: ['GET' as const], version: 'v3-public' as const };
 
@@ -26,7 +27,7 @@ export const basicLoginInput = defineSchema(
       username: f.string({ required: true, maxLength: 255 }),
       password: f.password({ required: true, maxLength: 4096 }),
       description: f.string({ maxLength: 1024 }),
-      ttl: f.int({ min: 0, description: 'session lifetime in ms, capped by auth-user-session-ttl-minutes' }),
+      ttl: f.int({ min: 0, max: MAX_TTL_MS, description: 'session lifetime in ms, capped by auth-user-session-ttl-minutes' }),
       responseType: f.enum(['json', 'cookie'] as const),
     },
   },

@@ -4,6 +4,7 @@ import type { ObjectCache, ResourceKind } from '../../api/kind.js';
 import { generateName, randomString } from '../../auth/secrets.js';
 import type { JsonObject } from '../../schema/validate.js';
 import { caChecksum } from '../../tls/checksum.js';
+import { memoizeByKey } from '../../util/memoize.js';
 import { isAdmin } from '../access.js';
 import type { ClusterData } from '../clusters/schema.js';
 import type { Settings } from '../settings/settings.js';
@@ -30,6 +31,7 @@ export function newRegistrationToken(clusterId: string): ClusterRegistrationToke
 /** `/v3/clusterregistrationtokens`: who may manage a cluster may mint and read its tokens. */
 export function clusterRegistrationTokenKind(deps: RegistrationTokenKindDeps): ResourceKind {
   const { settings, clusters } = deps;
+  const checksumOf = memoizeByKey(caChecksum, 4);
   return {
     schema: clusterRegistrationTokenSchema,
     cache: deps.cache as ObjectCache<JsonObject>,
@@ -52,7 +54,7 @@ export function clusterRegistrationTokenKind(deps: RegistrationTokenKindDeps): R
           token: String(data.token),
           clusterId: String(data.clusterId),
           agentImage: settings.get('agent-image'),
-          checksum: caChecksum(settings.get('cacerts')),
+          checksum: checksumOf(settings.get('cacerts')),
         }),
       );
     },

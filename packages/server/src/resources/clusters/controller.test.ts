@@ -6,6 +6,7 @@ import { Informer } from '../../informer/informer.js';
 import { noopLogger } from '../../informer/logger.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { ClusterRegistrationTokenData } from '../clusterregistrationtokens/schema.js';
+import type { NodeData } from '../nodes/schema.js';
 import { clusterController, defaultTokenId } from './controller.js';
 import type { ClusterData } from './schema.js';
 import { WAITING_FOR_NODES } from './status.js';
@@ -16,12 +17,14 @@ describe('cluster controller', () => {
   const stop = new AbortController();
   const clusters = new Informer<ClusterData>({ store, kind: 'cluster' });
   const tokens = new Informer<ClusterRegistrationTokenData>({ store, kind: 'clusterRegistrationToken' });
+  const nodes = new Informer<NodeData>({ store, kind: 'node' });
   const now = () => new Date('2026-01-01T00:00:00Z');
 
   before(() => {
     void clusters.run(stop.signal);
     void tokens.run(stop.signal);
-    void clusterController({ store, clusters, registrationTokens: tokens, logger: noopLogger, now }).run(stop.signal);
+    void nodes.run(stop.signal);
+    void clusterController({ store, clusters, registrationTokens: tokens, nodes, logger: noopLogger, now }).run(stop.signal);
   });
   after(async () => {
     stop.abort();

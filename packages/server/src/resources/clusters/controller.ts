@@ -7,12 +7,15 @@ import { StoreAlreadyExistsError, StoreNotFoundError, type ResourceStore } from 
 import { newRegistrationToken } from '../clusterregistrationtokens/hooks.js';
 import type { ClusterRegistrationTokenData } from '../clusterregistrationtokens/schema.js';
 import type { ClusterData } from './schema.js';
-import { clusterDriver, desiredConditions } from './status.js';
+import type { Condition } from '../conditions.js';
+import type { NodeData } from '../nodes/schema.js';
+import { clusterDriver, desiredConditions, type ClusterNode } from './status.js';
 
 export interface ClusterControllerDeps {
   store: ResourceStore;
   clusters: Informer<ClusterData>;
   registrationTokens: Informer<ClusterRegistrationTokenData>;
+  nodes: Informer<NodeData>;
   logger: Logger;
   now: () => Date;
 }
@@ -22,17 +25,30 @@ export const defaultTokenId = (clusterId: string) => `${clusterId}:default-token
 
 /**
  * Keeps each cluster's status honest and its children in place: a default registration token exists for
- * every cluster, the conditions say what the cluster waits for, and when a cluster is gone its registration
- * tokens go too (the garbage collection Kubernetes does with owner references).
+ * every cluster, the conditions follow its nodes (roles present, how many active), and when a cluster is
+ * gone its registration tokens and nodes go too (the garbage collection Kubernetes does with owner
+ * references).
  */
 export function clusterController(deps: ClusterControllerDeps): Controller {
-  const { store, clusters, registrationTokens } = deps;
+  const { store, clusters, registrationTokens, nodes } = deps;
   registrationTokens.addIndex(BY_CLUSTER, (o) => [String(o.data.clusterId)]);
+  nodes.addIndex(BY_CLUSTER, (o) => [String(o.data.clusterId)]);
 
   async function removeChildren(clusterId: string) {
     for (const child of registrationTokens.byIndex(BY_CLUSTER, clusterId)) {
       await tolerate(StoreNotFoundError, store.delete('clusterRegistrationToken', child.id));
     }
+    for (const node of nodes.byIndex(BY_CLUSTER, clusterId)) await tolerate(StoreNotFoundError, store.delete('node', node.id));
+  }
+
+  function clusterNodes(clusterId: string): ClusterNode[] {
+    return nodes.byIndex(BY_CLUSTER, clusterId).map((n) => ({
+      name: String(n.data.nodeName ?? n.id),
+      etcd: n.data.etcd === true,
+      controlPlane: n.data.controlPlane === true,
+      worker: n.data.worker === true,
+      active: ((n.data.conditions ?? []) as Condition[]).some((c) => c.type === 'Ready' && c.status === 'True'),
+    }));
   }
 
   async function ensureDefaultToken(clusterId: string) {
@@ -46,15 +62,16 @@ export function clusterController(deps: ClusterControllerDeps): Controller {
     if (!cluster) return;
     const data = structuredClone(cluster.data) as ClusterData & JsonObject;
     data.driver = clusterDriver(data);
-    data.conditions = desiredConditions(data, { nodeCount: 0 }, deps.now().toISOString());
-    data.nodeCount = 0;
+    const members = clusterNodes(id);
+    data.conditions = desiredConditions(data, { nodes: members }, deps.now().toISOString());
+    data.nodeCount = members.length;
     if (JSON.stringify(data) === JSON.stringify(cluster.data)) return;
     await store.update('cluster', id, data, cluster.resourceVersion);
   }
 
   const controller = new Controller({
     name: 'cluster',
-    informers: [clusters, registrationTokens],
+    informers: [clusters, registrationTokens, nodes],
     logger: deps.logger,
     async sync(id) {
       if (!clusters.get(id)) return removeChildren(id);
@@ -64,5 +81,6 @@ export function clusterController(deps: ClusterControllerDeps): Controller {
   });
   controller.watch(clusters);
   controller.watchRelated(registrationTokens, (o) => [String(o.data.clusterId)]);
+  controller.watchRelated(nodes, (o) => [String(o.data.clusterId)]);
   return controller;
 }

@@ -24,7 +24,7 @@ export function clusterKind(deps: ClusterKindDeps): ResourceKind {
     schema: clusterSchema,
     cache: cache as ObjectCache<JsonObject>,
     serializeCreates: true,
-    relations: ['clusterregistrationtokens'],
+    relations: ['clusterregistrationtokens', 'nodes'],
     allowed(ctx, verb, obj) {
       if (verb === 'list') return ctx.caller !== undefined; // filtered by `get` per cluster
       if (!isAdmin(ctx)) return false;
@@ -34,7 +34,7 @@ export function clusterKind(deps: ClusterKindDeps): ResourceKind {
       assertNameFree(cache, String(input.name));
       const data = { ...input, creatorId: requireCaller(ctx).userId, internal: false } as ClusterData & JsonObject;
       data.driver = clusterDriver(data);
-      data.conditions = desiredConditions(data, { nodeCount: 0 }, deps.now().toISOString());
+      data.conditions = desiredConditions(data, { nodes: [] }, deps.now().toISOString());
       return { id: generateName('c'), data };
     },
     async prepareUpdate(_ctx, current, merged, changed) {

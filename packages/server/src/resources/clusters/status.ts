@@ -11,9 +11,28 @@ export function clusterDriver(data: Pick<ClusterData, 'rancherKubernetesEngineCo
   return 'imported';
 }
 
+export interface ClusterNode {
+  name: string;
+  etcd: boolean;
+  controlPlane: boolean;
+  worker: boolean;
+  /** Its agent's tunnel is up (node Ready). */
+  active: boolean;
+}
+
 export interface ClusterFacts {
-  /** Registered nodes of the cluster. */
-  nodeCount: number;
+  nodes: ClusterNode[];
+}
+
+const ROLES = [
+  ['etcd', 'etcd'],
+  ['controlPlane', 'controlplane'],
+  ['worker', 'worker'],
+] as const;
+
+/** "etcd, controlplane" */
+function rolesPresent(nodes: ClusterNode[]): string[] {
+  return ROLES.filter(([field]) => nodes.some((n) => n[field])).map(([, name]) => name);
 }
 
 /**
@@ -22,26 +41,36 @@ export interface ClusterFacts {
  */
 export function desiredConditions(data: ClusterData, facts: ClusterFacts, now: string): Condition[] {
   let conditions = (data.conditions ?? []) as Condition[];
+  const set = (c: Omit<Condition, 'lastUpdateTime' | 'lastTransitionTime'>) => (conditions = setCondition(conditions, c, now));
   const driver = clusterDriver(data);
   if (driver === 'local') {
-    conditions = setCondition(conditions, { type: 'Provisioned', status: 'True', reason: '', message: '' }, now);
-    return setCondition(conditions, { type: 'Ready', status: 'True', reason: '', message: '' }, now);
+    set({ type: 'Provisioned', status: 'True', reason: '', message: '' });
+    return set({ type: 'Ready', status: 'True', reason: '', message: '' });
   }
   if (driver === 'imported') {
-    conditions = setCondition(conditions, { type: 'Pending', status: 'Unknown', reason: 'AgentNotConnected', message: WAITING_FOR_AGENT }, now);
-    return conditions;
+    return set({ type: 'Pending', status: 'Unknown', reason: 'AgentNotConnected', message: WAITING_FOR_AGENT });
   }
-  if (facts.nodeCount === 0) {
-    return setCondition(conditions, { type: 'Provisioned', status: 'Unknown', reason: 'Provisioning', message: WAITING_FOR_NODES }, now);
+  const { nodes } = facts;
+  if (nodes.length === 0) {
+    return set({ type: 'Provisioned', status: 'Unknown', reason: 'Provisioning', message: WAITING_FOR_NODES });
   }
-  return setCondition(
-    conditions,
-    {
+  const present = rolesPresent(nodes);
+  const missing = ['etcd', 'controlplane'].filter((r) => !present.includes(r));
+  if (missing.length > 0) {
+    set({ type: 'Provisioned', status: 'Unknown', reason: 'Provisioning', message: `waiting for ${missing.join(' and ')} nodes to be registered` });
+  } else {
+    const active = nodes.filter((n) => n.active).length;
+    set({
       type: 'Provisioned',
       status: 'Unknown',
       reason: 'Provisioning',
-      message: `${facts.nodeCount} node(s) registered; waiting for the provisioning plans to be applied`,
-    },
-    now,
+      message: `${active} of ${nodes.length} nodes active (${present.join(', ')}); waiting for Kubernetes to be provisioned`,
+    });
+  }
+  const down = nodes.filter((n) => !n.active).map((n) => n.name).sort();
+  return set(
+    down.length === 0
+      ? { type: 'Ready', status: 'True', reason: 'NodesActive', message: '' }
+      : { type: 'Ready', status: 'False', reason: 'NodesUnavailable', message: `${down.length} of ${nodes.length} nodes unavailable: ${down.join(', ')}` },
   );
 }

@@ -1,4 +1,5 @@
 import { ApiError } from '../../api/errors.js';
+import { serverUrlProblem } from '../../config/server-url.js';
 
 /**
  * The settings Paddock itself defines. Their `default` is computed at start (so `server-version` and
@@ -28,18 +29,8 @@ function intSetting(min: number, max: number) {
 
 function validateServerUrl(value: string) {
   if (value === '') return;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch (err) {
-    throw new ApiError('InvalidFormat', `server-url "${value}" is not a URL (${(err as Error).message})`, 'value');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ApiError('InvalidFormat', 'server-url must start with https:// (or http://)', 'value');
-  }
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
-    throw new ApiError('InvalidFormat', 'server-url must be scheme://host[:port] with no path, query or credentials', 'value');
-  }
+  const problem = serverUrlProblem(value);
+  if (problem) throw new ApiError('InvalidFormat', `server-url: ${problem}`, 'value');
 }
 
 export interface SettingInputs {

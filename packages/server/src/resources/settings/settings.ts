@@ -29,13 +29,14 @@ export class Settings {
 
   /** Value of an environment override (`CATTLE_<NAME>`), if any. */
   envValue(name: string): string | undefined {
-    return this.env[name];
+    return Object.hasOwn(this.env, name) ? this.env[name] : undefined;
   }
 
   resolve(name: string, stored?: SettingData): { value: string; source: SettingSource; default: string } {
     const data = stored ?? this.cache.get(name)?.data;
     const def = this.#defs.get(name)?.default ?? data?.default ?? '';
-    const fromEnv = this.env[name];
+
+    const fromEnv = this.envValue(name);
     if (fromEnv !== undefined) return { value: fromEnv, source: 'env', default: def };
     const value = data?.value;
     if (value !== undefined && value !== null && value !== '') return { value, source: 'db', default: def };

@@ -1,11 +1,11 @@
 import { ApiError } from '../../api/errors.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
 import { tokenExpired } from '../../auth/authenticate.js';
-import { SESSION_COOKIE } from '../../auth/credentials.js';
+import { CSRF_COOKIE, SESSION_COOKIE } from '../../auth/credentials.js';
 import type { JsonObject } from '../../schema/validate.js';
 import type { ResourceStore } from '../../store/types.js';
 import { requireCaller } from '../../api/context.js';
-import { isSelf } from '../access.js';
+import { isAdmin, isSelf } from '../access.js';
 import type { Settings } from '../settings/settings.js';
 import { cappedTtl, newToken } from './issue.js';
 import { tokenSchema, type TokenData } from './schema.js';
@@ -13,7 +13,13 @@ import { tokenSchema, type TokenData } from './schema.js';
 export const expiredCookie = (name: string) => `${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure`;
 
 /** `/v3/tokens`: each user sees and manages only their own tokens (admins included, as in Rancher). */
-export function tokenKind(deps: { cache: ObjectCache<TokenData>; store: ResourceStore; settings: Settings; now: () => Date }): ResourceKind {
+export function tokenKind(deps: {
+  cache: ObjectCache<TokenData>;
+  clusters: ObjectCache<unknown>;
+  store: ResourceStore;
+  settings: Settings;
+  now: () => Date;
+}): ResourceKind {
   const { store, settings, now } = deps;
   return {
     schema: tokenSchema,
@@ -24,6 +30,9 @@ export function tokenKind(deps: { cache: ObjectCache<TokenData>; store: Resource
     },
     async prepareCreate(ctx, input) {
       const caller = requireCaller(ctx);
+      if (typeof input.clusterId === 'string' && !deps.clusters.get(input.clusterId)) {
+        throw new ApiError('InvalidReference', `cluster "${input.clusterId}" not found`, 'clusterId');
+      }
       const ttl = cappedTtl(Number(input.ttl ?? 0), settings.getInt('auth-token-max-ttl-minutes', 0));
       const token = newToken({
         userId: caller.userId,
@@ -34,6 +43,12 @@ export function tokenKind(deps: { cache: ObjectCache<TokenData>; store: Resource
         now: now(),
       });
       return { id: token.id, data: { ...input, ...token.data }, shownOnce: { token: token.value } };
+    },
+    async prepareUpdate(ctx, _current, merged, changed) {
+      if (changed.includes('enabled') && !isAdmin(ctx)) {
+        throw new ApiError('PermissionDenied', 'only an administrator may enable or disable a token');
+      }
+      return merged;
     },
     checkDelete(ctx, obj) {
       if (obj.id === ctx.caller?.tokenId && !ctx.caller.tokenIsDerived) {
@@ -50,7 +65,7 @@ export function tokenKind(deps: { cache: ObjectCache<TokenData>; store: Resource
         const caller = requireCaller(ctx);
         const deleted = await store.delete('token', caller.tokenId);
         await deps.cache.waitForRevision(deleted.resourceVersion);
-        return { status: 200, headers: { 'set-cookie': expiredCookie(SESSION_COOKIE) } };
+        return { status: 200, headers: { 'set-cookie': [expiredCookie(SESSION_COOKIE), expiredCookie(CSRF_COOKIE)] } };
       },
     },
   };

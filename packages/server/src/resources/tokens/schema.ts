@@ -1,6 +1,9 @@
 import { f } from '../../schema/fields.js';
 import { defineSchema, type Resource } from '../../schema/schema.js';
 
+/** Ten years: longer lifetimes are not lifetimes. */
+export const MAX_TTL_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+
 /** Login sessions and API keys (`/v3/tokens`). Only a hash of the secret is stored (`tokenHash`). */
 export const tokenSchema = defineSchema({
   id: 'token',
@@ -9,7 +12,7 @@ export const tokenSchema = defineSchema({
   fields: {
     name: f.string({ create: false, update: false, filterable: true }),
     description: f.string({ maxLength: 1024, filterable: true }),
-    ttl: f.int({ min: 0, update: false, description: 'lifetime in milliseconds; 0 means no expiry (capped by auth-token-max-ttl-minutes)' }),
+    ttl: f.int({ min: 0, max: MAX_TTL_MS, update: false, description: 'lifetime in milliseconds; 0 means no expiry (capped by auth-token-max-ttl-minutes)' }),
     token: f.password({ create: false, update: false, writeOnly: true, description: 'token-xxxxx:secret, shown once at creation' }),
     userId: f.ref('user', { required: true, create: false, update: false }),
     authProvider: f.string({ create: false, update: false, filterable: true }),
@@ -18,9 +21,8 @@ export const tokenSchema = defineSchema({
     expiresAt: f.string({ create: false, update: false }),
     expired: f.boolean({ create: false, update: false }),
     current: f.boolean({ create: false, update: false }),
-    enabled: f.boolean({ default: true, create: false, filterable: true }),
+    enabled: f.boolean({ default: true, create: false, filterable: true, description: 'only an administrator may change it' }),
     clusterId: f.ref('cluster', { update: false }),
-    lastUsedAt: f.date({ create: false, update: false }),
   },
 });
 

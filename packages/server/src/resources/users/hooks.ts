@@ -5,7 +5,8 @@ import type { ObjectCache, ResourceKind } from '../../api/kind.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { generateName } from '../../auth/secrets.js';
 import { validateCreate, type JsonObject } from '../../schema/validate.js';
-import type { ResourceStore, StoredObject } from '../../store/types.js';
+import { tolerate } from '../../store/tolerate.js';
+import { StoreNotFoundError, type ResourceStore, type StoredObject } from '../../store/types.js';
 import { isAdmin, isSelf } from '../access.js';
 import type { Settings } from '../settings/settings.js';
 import { checkNewPassword } from './passwords.js';
@@ -13,6 +14,7 @@ import { changePasswordInput, setPasswordInput, userSchema, type UserData } from
 
 export interface UserKindDeps {
   cache: ObjectCache<UserData>;
+  settingsCache: ObjectCache<unknown>;
   store: ResourceStore;
   settings: Settings;
 }
@@ -24,10 +26,19 @@ export function userKind(deps: UserKindDeps): ResourceKind {
   const { cache, store, settings } = deps;
   const minLength = () => settings.getInt('password-min-length', 12);
 
-  async function savePassword(user: StoredObject<JsonObject>, password: string): Promise<StoredObject<JsonObject>> {
+  /**
+   * Stores a new password and ends the user's other sessions and API keys (someone who knew the old
+   * password keeps nothing). `keepTokenId`: the caller's own session, which goes on.
+   */
+  async function savePassword(user: StoredObject<JsonObject>, password: string, keepTokenId?: string): Promise<StoredObject<JsonObject>> {
     const data = { ...user.data, passwordHash: await hashPassword(password), mustChangePassword: false };
     const saved = await store.update<JsonObject>('user', user.id, data, user.resourceVersion);
-    await markFirstLoginDone(store);
+    const { items } = await store.list<{ userId?: string }>('token');
+    for (const token of items.filter((t) => t.data.userId === user.id && t.id !== keepTokenId)) {
+      await tolerate(StoreNotFoundError, store.delete('token', token.id));
+    }
+    const setting = await markFirstLoginDone(store);
+    if (setting) await deps.settingsCache.waitForRevision(setting);
     await cache.waitForRevision(saved.resourceVersion);
     return saved;
   }
@@ -67,6 +78,7 @@ export function userKind(deps: UserKindDeps): ResourceKind {
     checkDelete(ctx, obj) {
       if (isSelf(ctx, obj.id)) throw new ApiError('InvalidAction', 'you cannot delete yourself');
     },
+    availableActions: (ctx) => (isAdmin(ctx) ? ['setpassword'] : []),
     format(ctx, obj, out) {
       out.me = isSelf(ctx, obj.id);
     },
@@ -83,7 +95,7 @@ export function userKind(deps: UserKindDeps): ResourceKind {
         if (await verifyPassword(next, user.data.passwordHash ?? '')) {
           throw new ApiError('InvalidBodyContent', 'the new password must differ from the current one', 'newPassword');
         }
-        await savePassword(user as StoredObject<JsonObject>, next);
+        await savePassword(user as StoredObject<JsonObject>, next, caller.tokenId);
         return { status: 200 };
       },
     },
@@ -92,7 +104,7 @@ export function userKind(deps: UserKindDeps): ResourceKind {
         if (!isAdmin(ctx)) throw new ApiError('PermissionDenied', 'only an administrator may set passwords');
         const input = validateCreate(setPasswordInput.fields, body);
         checkNewPassword(String(input.newPassword), String(user.data.username ?? ''), minLength());
-        const saved = await savePassword(user, String(input.newPassword));
+        const saved = await savePassword(user, String(input.newPassword), ctx.caller?.userId === user.id ? ctx.caller.tokenId : undefined);
         return { status: 200, body: formatResource(ctx, kind, saved) };
       },
     },
@@ -100,9 +112,12 @@ export function userKind(deps: UserKindDeps): ResourceKind {
   return kind;
 }
 
-/** After the first password change, the `first-login` setting turns "false" (the UI stops its welcome). */
-async function markFirstLoginDone(store: ResourceStore): Promise<void> {
+/**
+ * After the first password change, the `first-login` setting turns "false" (the UI stops its welcome).
+ * Returns the revision of the write, if one was needed.
+ */
+async function markFirstLoginDone(store: ResourceStore): Promise<number | undefined> {
   const setting = await store.get<JsonObject>('setting', 'first-login');
-  if (!setting || setting.data.value === 'false') return;
-  await store.update('setting', 'first-login', { ...setting.data, value: 'false' });
+  if (!setting || setting.data.value === 'false') return undefined;
+  return (await store.update('setting', 'first-login', { ...setting.data, value: 'false' })).resourceVersion;
 }

@@ -1,0 +1,61 @@
+import { Controller } from '../../informer/controller.js';
+import type { Informer } from '../../informer/informer.js';
+import type { Logger } from '../../informer/logger.js';
+import type { JsonObject } from '../../schema/validate.js';
+import { StoreNotFoundError, type ResourceStore } from '../../store/types.js';
+import { tolerate } from '../../store/tolerate.js';
+import type { TunnelRegistry } from '../../tunnel/registry.js';
+import { setCondition, type Condition } from '../conditions.js';
+import type { NodeData } from './schema.js';
+
+/** Close code the agent reads as "your node was deleted: stop" (exit 0). */
+export const NODE_REMOVED_CLOSE_CODE = 4001;
+
+export interface NodeControllerDeps {
+  store: ResourceStore;
+  nodes: Informer<NodeData>;
+  registry: TunnelRegistry;
+  logger: Logger;
+  now: () => Date;
+  /** When this server process started: nodes with no tunnel since then have been unreachable at least as long. */
+  startedAt: Date;
+}
+
+/** The Ready condition a node should have, given whether this server holds its tunnel. */
+export function readyCondition(live: boolean, current: Condition | undefined, since: Date | undefined, startedAt: Date): Omit<Condition, 'lastUpdateTime' | 'lastTransitionTime'> {
+  if (live) return { type: 'Ready', status: 'True', reason: 'AgentConnected', message: '' };
+  // Keep the first "since": a node already known to be down stays down since then, across restarts.
+  if (current && current.status === 'False' && current.reason === 'AgentDisconnected') {
+    return { type: 'Ready', status: 'False', reason: 'AgentDisconnected', message: current.message ?? '' };
+  }
+  const when = (since ?? startedAt).toISOString();
+  return { type: 'Ready', status: 'False', reason: 'AgentDisconnected', message: `agent not connected since ${when}` };
+}
+
+/**
+ * Node liveness: a node is Ready while this server holds its agent's tunnel and not Ready (state
+ * `unavailable`, saying since when) otherwise, including after a server restart until the agent is back.
+ * A deleted node's tunnel is closed, which tells its agent to exit.
+ */
+export function nodeController(deps: NodeControllerDeps): Controller {
+  const { store, nodes, registry } = deps;
+  const controller = new Controller({
+    name: 'node',
+    informers: [nodes],
+    logger: deps.logger,
+    async sync(id) {
+      const node = nodes.get(id);
+      if (!node) return;
+      const conditions = (node.data.conditions ?? []) as Condition[];
+      const current = conditions.find((c) => c.type === 'Ready');
+      const wanted = readyCondition(registry.get(id) !== undefined, current, registry.disconnectedAt(id), deps.startedAt);
+      const next = setCondition(conditions, wanted, deps.now().toISOString());
+      if (next === conditions) return;
+      await tolerate(StoreNotFoundError, store.update<JsonObject>('node', id, { ...node.data, conditions: next }, node.resourceVersion));
+    },
+  });
+  controller.watch(nodes);
+  registry.on('change', (nodeId) => controller.enqueue(nodeId));
+  nodes.addHandler({ delete: (obj) => registry.closeNode(obj.id, 'node removed from Paddock', NODE_REMOVED_CLOSE_CODE) });
+  return controller;
+}

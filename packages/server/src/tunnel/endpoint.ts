@@ -1,0 +1,140 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { TunnelSession, WS_MAX_PAYLOAD, type TunnelLimits } from '@paddock/tunnel';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ApiError } from '../api/errors.js';
+import { toApiError } from '../api/error-handler.js';
+import type { LoginThrottle } from '../auth/throttle.js';
+import type { Informer } from '../informer/informer.js';
+import type { Logger } from '../informer/logger.js';
+import type { ClusterRegistrationTokenData } from '../resources/clusterregistrationtokens/schema.js';
+import type { ClusterData } from '../resources/clusters/schema.js';
+import { nodeDataFrom, parseRegistration, type NodeRegistration } from '../resources/nodes/registration.js';
+import type { NodeData } from '../resources/nodes/schema.js';
+import { generateName } from '../auth/secrets.js';
+import type { JsonObject } from '../schema/validate.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
+import type { TunnelRegistry } from './registry.js';
+
+export const CONNECT_PATHS = ['/v3/connect', '/v3/connect/register'] as const;
+export const TOKEN_HEADER = 'x-api-tunnel-token';
+export const PARAMS_HEADER = 'x-api-tunnel-params';
+/** The 101 answer tells the agent its node id, for `/v3/connect` reconnects. */
+export const NODE_ID_HEADER = 'X-Paddock-Node-Id';
+
+export const BY_TOKEN = 'token';
+export const BY_NODE_NAME = 'clusterNodeName';
+
+export interface TunnelEndpointDeps {
+  store: ResourceStore;
+  registrationTokens: Informer<ClusterRegistrationTokenData>;
+  clusters: Informer<ClusterData>;
+  nodes: Informer<NodeData>;
+  registry: TunnelRegistry;
+  throttle: LoginThrottle;
+  limits?: Partial<TunnelLimits>;
+  logger: Logger;
+}
+
+function reject(socket: Duplex, err: ApiError): void {
+  const status = err.status;
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Entity', 429: 'Too Many Requests' }[status] ?? 'Error';
+  const body = `${err.message}\n`;
+  const extra = Object.entries(err.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${extra}\r\n${body}`);
+}
+
+/**
+ * The agents' door: `GET /v3/connect/register` (first time) and `/v3/connect` (reconnects) upgraded to a
+ * websocket. The registration token authenticates and names the cluster; the params carry the node's
+ * facts. Refusals are plain-text HTTP errors the agent prints; nothing is written for a refused attempt.
+ */
+export class TunnelEndpoint {
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  /** Node id to announce in the 101 response of an upgrading request. */
+  readonly #nodeIds = new WeakMap<IncomingMessage, string>();
+  /** Registrations of one node name run one at a time, so two racing connects make one node. */
+  readonly #registering = new KeyedQueue();
+
+  constructor(private readonly deps: TunnelEndpointDeps) {
+    deps.registrationTokens.addIndex(BY_TOKEN, (o) => [String(o.data.token)]);
+    deps.nodes.addIndex(BY_NODE_NAME, (o) => [`${String(o.data.clusterId)}/${String(o.data.nodeName)}`]);
+    this.#wss.on('headers', (headers, req) => {
+      const nodeId = this.#nodeIds.get(req);
+      if (nodeId) headers.push(`${NODE_ID_HEADER}: ${nodeId}`);
+    });
+  }
+
+  /** Handles an HTTP upgrade if it is for a connect path; returns false otherwise. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '').toLowerCase();
+    if (!(CONNECT_PATHS as readonly string[]).includes(path ?? '')) return false;
+    socket.on('error', (err) => this.deps.logger.debug({ err }, 'agent socket error during connect'));
+    this.#connect(req, socket, head, path === '/v3/connect/register').catch((err: unknown) => {
+      const apiError = toApiError(err);
+      if (apiError.status >= 500) this.deps.logger.error({ err }, 'agent connect failed');
+      reject(socket, apiError);
+    });
+    return true;
+  }
+
+  close(): void {
+    this.#wss.close();
+  }
+
+  async #connect(req: IncomingMessage, socket: Duplex, head: Buffer, register: boolean): Promise<void> {
+    const client = `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+    this.deps.throttle.check([client]);
+    const crt = this.#token(req.headers[TOKEN_HEADER]);
+    if (!crt) {
+      this.deps.throttle.failed([client]);
+      throw new ApiError('Unauthorized', 'registration token not recognised: it is wrong or was deleted; copy the command of a current token from the cluster');
+    }
+    const clusterId = String(crt.data.clusterId);
+    if (!this.deps.clusters.get(clusterId)) throw new ApiError('Unauthorized', `cluster ${clusterId} of this registration token no longer exists`);
+    const header = req.headers[PARAMS_HEADER];
+    const reg = parseRegistration(Array.isArray(header) ? header[0] : header);
+    const node = await this.#registering.run(`${clusterId}/${reg.nodeName}`, () =>
+      this.#saveNode(clusterId, reg, this.#existingNode(clusterId, reg, register)),
+    );
+    this.deps.throttle.succeeded([client]);
+    this.#nodeIds.set(req, node.id);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, node.id, clusterId));
+  }
+
+  #token(value: string | string[] | undefined): StoredObject<ClusterRegistrationTokenData> | undefined {
+    const token = Array.isArray(value) ? value[0] : value;
+    if (!token) return undefined;
+    return this.deps.registrationTokens.byIndex(BY_TOKEN, token)[0];
+  }
+
+  #existingNode(clusterId: string, reg: NodeRegistration, register: boolean): StoredObject<NodeData> | undefined {
+    if (reg.nodeId) {
+      const byId = this.deps.nodes.get(reg.nodeId);
+      if (byId && byId.data.clusterId !== clusterId) {
+        throw new ApiError('PermissionDenied', `this registration token belongs to cluster ${clusterId}, but node ${reg.nodeId} is in cluster ${String(byId.data.clusterId)}`);
+      }
+      if (byId) return byId;
+    }
+    const byName = this.deps.nodes.byIndex(BY_NODE_NAME, `${clusterId}/${reg.nodeName}`)[0];
+    if (!byName && !register) throw new ApiError('NotFound', `node ${reg.nodeName} is not registered in cluster ${clusterId} (it may have been deleted); connect to /v3/connect/register`);
+    return byName;
+  }
+
+  async #saveNode(clusterId: string, reg: NodeRegistration, existing: StoredObject<NodeData> | undefined): Promise<StoredObject<JsonObject>> {
+    const data = nodeDataFrom(clusterId, reg, existing?.data);
+    const saved = existing
+      ? await this.deps.store.update<JsonObject>('node', existing.id, data, existing.resourceVersion)
+      : await this.deps.store.create<JsonObject>('node', `${clusterId}:${generateName('m')}`, data);
+    await this.deps.nodes.waitForRevision(saved.resourceVersion);
+    return saved;
+  }
+
+  #attach(ws: WebSocket, nodeId: string, clusterId: string): void {
+    const session = new TunnelSession(ws, { role: 'server', limits: this.deps.limits, logger: this.deps.logger });
+    this.deps.registry.add({ nodeId, clusterId, session, connectedAt: new Date() });
+    this.deps.logger.info({ nodeId, clusterId }, 'agent connected');
+    session.once('close', (reason: string) => this.deps.logger.info({ nodeId, reason }, 'agent disconnected'));
+  }
+}

@@ -1,0 +1,180 @@
+import { ProtocolError } from './errors.js';
+
+/**
+ * The wire format. One binary websocket message is one frame:
+ *
+ *   byte 0   protocol version ({@link PROTOCOL_VERSION})
+ *   byte 1   message type ({@link MessageType})
+ *   then     stream id, unsigned LEB128 varint (0 only for session-level frames)
+ *   then     payload, to the end of the message
+ *
+ * Stream ids are allocated by the side that opens the stream: the server role uses odd ids, the client
+ * role even ids, so the two never collide. Text messages are not frames (a protocol error).
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Message types; the values are on the wire, never renumber them. */
+export enum MessageType {
+  /** Opener to peer: dial the payload address, UTF-8 `tcp/<host>:<port>`, for this new stream id. */
+  Connect = 1,
+  /** Peer to opener: the dial succeeded, data may flow both ways. No payload. */
+  Connected = 2,
+  /** Bytes of the stream (at most the receiver's `maxFrameBytes`). */
+  Data = 3,
+  /** The sender will write no more (half-close): the receiver's readable side ends. No payload. */
+  End = 4,
+  /** Abort the stream both ways. Payload: UTF-8 reason, "" for a normal close. Never answered. */
+  Close = 5,
+  /** Flow control: stop sending `Data` on this stream until `Resume`. No payload. */
+  Pause = 6,
+  /** Flow control: sending `Data` may continue. No payload. */
+  Resume = 7,
+  /** Session-level (stream id 0). Payload: the sender's live stream ids, each a varint (leak repair). */
+  SyncStreams = 8,
+}
+
+/** A decoded frame; build one as a literal and pass it to {@link encodeFrame}. */
+export type Frame =
+  | { type: MessageType.Connect; streamId: number; address: string }
+  | { type: MessageType.Connected; streamId: number }
+  | { type: MessageType.Data; streamId: number; data: Buffer }
+  | { type: MessageType.End; streamId: number }
+  | { type: MessageType.Close; streamId: number; reason: string }
+  | { type: MessageType.Pause; streamId: number }
+  | { type: MessageType.Resume; streamId: number }
+  | { type: MessageType.SyncStreams; streamId: 0; streamIds: number[] };
+
+/** A varint holding a safe integer takes at most 8 bytes (56 bits). */
+const MAX_VARINT_BYTES = 8;
+
+/** Bytes the unsigned LEB128 encoding of `value` takes. */
+export function varintLength(value: number): number {
+  let length = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) length++;
+  return length;
+}
+
+/** Writes `value` as unsigned LEB128 at `offset`; returns the offset after it. */
+export function writeVarint(buf: Uint8Array, offset: number, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`varint value ${value} is not a non-negative safe integer`);
+  let v = value;
+  while (v >= 0x80) {
+    buf[offset++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  buf[offset++] = v;
+  return offset;
+}
+
+/**
+ * Reads an unsigned LEB128 varint at `offset`. Throws ProtocolError BAD_VARINT if it is truncated,
+ * longer than 8 bytes, not a safe integer, or not in its shortest form.
+ */
+export function readVarint(buf: Uint8Array, offset: number): { value: number; next: number } {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+    const byte = buf[offset + i];
+    if (byte === undefined) throw new ProtocolError('BAD_VARINT', 'truncated');
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      if (byte === 0 && i > 0) throw new ProtocolError('BAD_VARINT', 'not in shortest form');
+      if (value > Number.MAX_SAFE_INTEGER) throw new ProtocolError('BAD_VARINT', 'value too large');
+      return { value, next: offset + i + 1 };
+    }
+    scale *= 0x80;
+  }
+  throw new ProtocolError('BAD_VARINT', `longer than ${MAX_VARINT_BYTES} bytes`);
+}
+
+function payloadOf(frame: Frame): Uint8Array | undefined {
+  switch (frame.type) {
+    case MessageType.Connect:
+      return Buffer.from(frame.address, 'utf8');
+    case MessageType.Data:
+      return frame.data;
+    case MessageType.Close:
+      return Buffer.from(frame.reason, 'utf8');
+    case MessageType.SyncStreams: {
+      const ids = frame.streamIds;
+      const out = Buffer.allocUnsafe(ids.reduce((n, id) => n + varintLength(id), 0));
+      let offset = 0;
+      for (const id of ids) offset = writeVarint(out, offset, id);
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The websocket message for a frame. */
+export function encodeFrame(frame: Frame): Buffer {
+  const payload = payloadOf(frame);
+  const headerLength = 2 + varintLength(frame.streamId);
+  const out = Buffer.allocUnsafe(headerLength + (payload?.length ?? 0));
+  out[0] = PROTOCOL_VERSION;
+  out[1] = frame.type;
+  writeVarint(out, 2, frame.streamId);
+  if (payload) out.set(payload, headerLength);
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function text(payload: Buffer, type: string): string {
+  try {
+    return utf8.decode(payload);
+  } catch {
+    throw new ProtocolError('BAD_PAYLOAD', `${type} payload is not valid UTF-8`);
+  }
+}
+
+function noPayload(payload: Buffer, type: string): void {
+  if (payload.length > 0) throw new ProtocolError('BAD_PAYLOAD', `${type} carries no payload, got ${payload.length} bytes`);
+}
+
+function decodeStreamIds(payload: Buffer): number[] {
+  const ids: number[] = [];
+  for (let offset = 0; offset < payload.length; ) {
+    const { value, next } = readVarint(payload, offset);
+    ids.push(value);
+    offset = next;
+  }
+  return ids;
+}
+
+/**
+ * Decodes one websocket message. `Data` payloads are views of `message`, not copies. Throws
+ * {@link ProtocolError} for anything malformed: short header, other version, unknown type, bad varint,
+ * stream id 0 on a stream frame (or not 0 on `SyncStreams`), a payload where none belongs, invalid UTF-8.
+ */
+export function decodeFrame(message: Buffer): Frame {
+  if (message.length < 3) throw new ProtocolError('TRUNCATED', `${message.length} bytes`);
+  const version = message[0]!;
+  if (version !== PROTOCOL_VERSION) throw new ProtocolError('BAD_VERSION', `got ${version}, expected ${PROTOCOL_VERSION}`);
+  const type = message[1]!;
+  const { value: streamId, next } = readVarint(message, 2);
+  const payload = message.subarray(next);
+  if (type === MessageType.SyncStreams) {
+    if (streamId !== 0) throw new ProtocolError('BAD_STREAM_ID', `SyncStreams must use stream id 0, got ${streamId}`);
+    return { type, streamId: 0, streamIds: decodeStreamIds(payload) };
+  }
+  if (!(type in MessageType)) throw new ProtocolError('UNKNOWN_TYPE', String(type));
+  if (streamId === 0) throw new ProtocolError('BAD_STREAM_ID', `stream id 0 is reserved for session frames (type ${MessageType[type]})`);
+  switch (type as MessageType) {
+    case MessageType.Connect:
+      return { type: MessageType.Connect, streamId, address: text(payload, 'Connect') };
+    case MessageType.Data:
+      return { type: MessageType.Data, streamId, data: payload };
+    case MessageType.Close:
+      return { type: MessageType.Close, streamId, reason: text(payload, 'Close') };
+    case MessageType.Connected:
+    case MessageType.End:
+    case MessageType.Pause:
+    case MessageType.Resume:
+      noPayload(payload, MessageType[type]!);
+      return { type, streamId } as Frame;
+    default:
+      throw new ProtocolError('UNKNOWN_TYPE', String(type));
+  }
+}

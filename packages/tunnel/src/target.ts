@@ -1,0 +1,46 @@
+import { isIP } from 'node:net';
+
+/** Where the peer should connect: a host name or IP (IPv6 without brackets) and a TCP port. */
+export interface DialTarget {
+  host: string;
+  port: number;
+}
+
+const MAX_HOST_LENGTH = 255;
+const TCP_PREFIX = 'tcp/';
+
+/** `host:port`, with brackets around an IPv6 address (`[fd00::1]:6443`). */
+export function formatHostPort(target: DialTarget): string {
+  return isIP(target.host) === 6 ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+}
+
+/** The `Connect` payload for a target: `tcp/<host>:<port>`. */
+export function formatConnectAddress(target: DialTarget): string {
+  return TCP_PREFIX + formatHostPort(target);
+}
+
+/** Checks a target; returns it with brackets stripped from the host, or a message saying what is wrong. */
+export function checkTarget(target: DialTarget): DialTarget | string {
+  let host = target.host;
+  if (typeof host !== 'string') return 'the host must be a string';
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (host.length === 0 || host.length > MAX_HOST_LENGTH) return `host "${host}" must be 1 to ${MAX_HOST_LENGTH} characters`;
+  if (/[\s/\\\u0000-\u001f\u007f[\]]/.test(host)) return `host "${host}" contains characters not allowed in a host`;
+  if (host.includes(':') && isIP(host) !== 6) return `host "${host}" is not a host name or IP address`;
+  const port = target.port;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `port ${String(port)} must be 1 to 65535`;
+  return { host, port };
+}
+
+/** Parses `host:port` or `[ipv6]:port`; returns the target or a message saying what is wrong. */
+export function parseHostPort(text: string): DialTarget | string {
+  const match = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  if (!match) return `"${text}" is not host:port`;
+  return checkTarget({ host: match[1] ?? match[2] ?? '', port: Number(match[3]) });
+}
+
+/** Parses a `Connect` payload; only `tcp/<host>:<port>` is supported. */
+export function parseConnectAddress(address: string): DialTarget | string {
+  if (!address.startsWith(TCP_PREFIX)) return `unsupported address "${address.slice(0, 64)}": only tcp/<host>:<port>`;
+  return parseHostPort(address.slice(TCP_PREFIX.length));
+}
