@@ -27,7 +27,7 @@ export async function runAgent(config: AgentConfig): Promise<number> {
     ca,
     params: facts,
     allow: dialPolicy({ own: [facts.address, facts.internalAddress], network: readHostNetwork(), rules: config.allow }),
-    limits: { pingTimeoutMs: config.pingTimeoutMs },
+    limits: { pingTimeoutMs: config.pingTimeoutMs, pingIntervalMs: Math.floor(Math.min(5_000, config.pingTimeoutMs / 3)) },
     logger,
     signal: stop.signal,
   });

@@ -155,7 +155,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     nodes: informers.node,
     registry,
     throttle: new LoginThrottle({ freeFailures: 10 }),
-    limits: { pingTimeoutMs: config.agentTimeoutSeconds * 1000 },
+    // Ping often enough that a live agent is always heard well within the timeout.
+    limits: { pingTimeoutMs: config.agentTimeoutSeconds * 1000, pingIntervalMs: Math.floor(Math.min(15_000, (config.agentTimeoutSeconds * 1000) / 3)) },
     logger: logger.child({ component: 'tunnel' }),
   });
   app.server.on('upgrade', (req, socket, head) => {

@@ -64,7 +64,7 @@ function port(value: string, flag: string, allowZero: boolean): number {
 
 function seconds(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 1 || n > 3600) throw new ConfigError(`${flag} must be a number of seconds from 1 to 3600, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 3600) throw new ConfigError(`${flag} must be a whole number of seconds from 1 to 3600, got "${value}"`);
   return n;
 }
 

@@ -52,7 +52,7 @@ export interface NodeRegistration {
   nodeId?: string;
 }
 
-export const MAX_PARAMS_BYTES = 16 * 1024;
+export const MAX_PARAMS_BYTES = 8 * 1024;
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** Decodes and checks the params header. Throws ApiError (InvalidBodyContent / InvalidFormat) when bad. */
