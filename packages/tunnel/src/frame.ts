@@ -124,8 +124,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 function text(payload: Buffer, type: string): string {
   try {
     return utf8.decode(payload);
-  } catch {
-    throw new ProtocolError('BAD_PAYLOAD', `${type} payload is not valid UTF-8`);
+  } catch (err) {
+    throw new ProtocolError('BAD_PAYLOAD', `${type} payload is not valid UTF-8 (${(err as Error).message})`);
   }
 }
 

@@ -58,8 +58,9 @@ export class Liveness {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     try {
       this.#ws.ping();
-    } catch {
-      // The socket is going away; its 'close' event ends the session.
+    } catch (err) {
+      // ws throws only when the socket is no longer open: its 'close' event ends the session.
+      if (this.#ws.readyState === WebSocket.OPEN) throw err;
     }
   }
 

@@ -210,7 +210,9 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
     this.#drainWaiters.clear();
     try {
       closeWebSocket();
-    } catch {
+    } catch (err) {
+      // A socket that cannot close cleanly (e.g. still connecting) is cut instead.
+      this.#log.debug({ err }, 'websocket close failed; terminating');
       this.#ws.terminate();
     }
     this.#log.debug({ role: this.role, reason }, 'tunnel session closed');

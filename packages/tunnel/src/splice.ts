@@ -33,8 +33,10 @@ function abort(stream: Duplex, err: Error): void {
     try {
       reset.call(stream);
       return;
-    } catch {
-      // Not a TCP socket after all (a pipe): destroy it instead.
+    } catch (err) {
+      // Not a TCP socket after all (a pipe): destroy it instead, with the reason.
+      stream.destroy(err instanceof Error ? err : undefined);
+      return;
     }
   }
   stream.destroy(err);

@@ -74,11 +74,8 @@ export class TestEnv {
 
   async close(): Promise<void> {
     for (const fn of this.#cleanups.reverse()) {
-      try {
-        await fn();
-      } catch {
-        // best effort
-      }
+      // Cleanup is best effort: one failing step must not keep the others from running.
+      await Promise.resolve().then(fn).catch((err: unknown) => process.emitWarning(`test cleanup failed: ${String(err)}`));
     }
   }
 
