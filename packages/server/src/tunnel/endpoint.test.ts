@@ -67,15 +67,33 @@ describe('the agents\' connect endpoint refuses bad attempts clearly and keeps n
     assert.match(res.text, /not registered.*\/v3\/connect\/register/);
   });
 
+  test('a token of another cluster cannot reconnect a node', async () => {
+    const other = (await srv.request('POST', '/v3/clusters', { token: admin, body: { name: 'other', rancherKubernetesEngineConfig: {} } })).json;
+    const otherToken = (await srv.request('POST', '/v3/clusterregistrationtokens', { token: admin, body: { clusterId: other.id } })).json.token;
+    const ok = await connect(srv, '/v3/connect/register', { 'X-API-Tunnel-Token': token, 'X-API-Tunnel-Params': params({ ...facts, nodeName: 'mover' }) });
+    assert.equal(ok.status, 101);
+    const node = (await srv.request('GET', '/v3/nodes?nodeName=mover', { token: admin })).json.data[0];
+    const res = await connect(srv, '/v3/connect', { 'X-API-Tunnel-Token': otherToken, 'X-API-Tunnel-Params': params({ ...facts, nodeName: 'mover', nodeId: node.id }) });
+    assert.equal(res.status, 403);
+    assert.match(res.text, new RegExp(`belongs to cluster ${other.id}, but node ${node.id} is in cluster`));
+  });
+
   test('a flood of bad tokens is throttled with 429', async () => {
+    const before = await nodeCount();
     const statuses: number[] = [];
     for (let i = 0; i < 14; i++) {
       statuses.push((await connect(srv, '/v3/connect/register', { 'X-API-Tunnel-Token': `bad-${i}`, 'X-API-Tunnel-Params': params(facts) })).status);
     }
     assert.equal(statuses[0], 401);
     assert.ok(statuses.includes(429), statuses.join(','));
-    assert.equal(await nodeCount(), 0);
+    assert.equal(await nodeCount(), before);
     assert.equal((await srv.request('GET', '/ping')).text, 'pong', 'the server goes on');
+  });
+
+  test('bad-token floods are throttled per client address', async () => {
+    // (the flood above came from 127.0.0.1; a good token from the same address waits too, briefly)
+    const res = await connect(srv, '/v3/connect/register', { 'X-API-Tunnel-Token': token, 'X-API-Tunnel-Params': params(facts) });
+    assert.equal(res.status, 429);
   });
 
   test('other upgrade paths are refused', async () => {
