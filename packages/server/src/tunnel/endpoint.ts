@@ -98,7 +98,7 @@ export class TunnelEndpoint {
     const node = await this.#registering.run(`${clusterId}/${reg.nodeName}`, () =>
       this.#saveNode(clusterId, reg, this.#existingNode(clusterId, reg, register)),
     );
-    this.deps.throttle.succeeded([client]);
+    // A success does not clear the address's failures: one valid token must not reset a flood's count.
     this.#nodeIds.set(req, node.id);
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, node.id, clusterId));
   }
