@@ -1,4 +1,5 @@
 // Starting the real Paddock server (`node bin/paddock server`) as a child process, and preparing its data.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { ADMIN_PASSWORD, httpsCall, type TestResponse } from '../packages/server
 import { freePort, sleep, spawnChild, type Child } from './processes.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PADDOCK_BIN = join(REPO_ROOT, 'bin', 'paddock');
+export const PADDOCK_BIN = join(REPO_ROOT, 'bin', 'paddock');
 
 const PING_INTERVAL_MS = 5;
 const PING_TIMEOUT_MS = 1_000;
@@ -35,14 +36,21 @@ function pingOnce(url: string, ca: string | undefined): Promise<boolean> {
   });
 }
 
+export interface StartOptions {
+  /** Listen on this port (e.g. to restart a server where its agents expect it); default: a free one. */
+  port?: number;
+  /** More `paddock server` flags, e.g. `['--agent-timeout', '40']`. */
+  extraArgs?: string[];
+}
+
 /**
  * Spawns `node bin/paddock server` on a free port of 127.0.0.1 and polls `/ping` every few ms until it answers.
  * `ca` is the data dir's CA when it already exists (verified like a real client); undefined on a first start.
  */
-export async function startPaddock(dataDir: string, ca: string | undefined): Promise<PaddockProcess> {
-  const port = await freePort();
+export async function startPaddock(dataDir: string, ca: string | undefined, options: StartOptions = {}): Promise<PaddockProcess> {
+  const port = options.port ?? (await freePort());
   const url = `https://127.0.0.1:${port}`;
-  const args = [PADDOCK_BIN, 'server', '--data-dir', dataDir, '--https-port', String(port), '--http-port', '0', '--bind-address', '127.0.0.1', '--log-level', 'warn'];
+  const args = [PADDOCK_BIN, 'server', '--data-dir', dataDir, '--https-port', String(port), '--http-port', '0', '--bind-address', '127.0.0.1', '--log-level', 'warn', ...(options.extraArgs ?? [])];
   const started = performance.now();
   const child = spawnChild(process.execPath, args, { cwd: REPO_ROOT });
   let exited = false;
@@ -110,4 +118,39 @@ export async function waitUntilSettled(url: string, ca: string, path: string, to
     await sleep(intervalMs);
   }
   return false;
+}
+
+/** A cluster agents can join: its id, a registration token, and the `--ca-checksum` of its registration command. */
+export interface AgentCluster {
+  clusterId: string;
+  token: string;
+  caChecksum: string;
+}
+
+/** Creates a cluster and a registration token for it, as a user about to add nodes would. */
+export async function createAgentCluster(url: string, ca: string, apiKey: string, name: string): Promise<AgentCluster> {
+  const cluster = await httpsCall(`${url}/v3/clusters`, ca, 'POST', { token: apiKey, body: { name, rancherKubernetesEngineConfig: {} } });
+  expectStatus(cluster, 201, `create cluster ${name}`);
+  const clusterId = String(cluster.json.id);
+  const crt = await httpsCall(`${url}/v3/clusterregistrationtokens`, ca, 'POST', { token: apiKey, body: { clusterId } });
+  expectStatus(crt, 201, `create a registration token for ${clusterId}`);
+  const cacerts = await httpsCall(`${url}/v3/settings/cacerts`, ca, 'GET');
+  expectStatus(cacerts, 200, 'GET /v3/settings/cacerts');
+  // What the registration command's `curl ... | jq -r .value | sha256sum` prints.
+  const caChecksum = createHash('sha256').update(`${String(cacerts.json.value)}\n`, 'utf8').digest('hex');
+  return { clusterId, token: String(crt.json.token), caChecksum };
+}
+
+export interface NodeSummary {
+  id: string;
+  nodeName: string;
+  state: string;
+}
+
+/** Every node of a cluster (`limit=-1`: up to the API's maximum page of 10000) with its state. */
+export async function listNodes(url: string, ca: string, apiKey: string, clusterId: string): Promise<NodeSummary[]> {
+  const res = await httpsCall(`${url}/v3/nodes?clusterId=${encodeURIComponent(clusterId)}&limit=-1`, ca, 'GET', { token: apiKey });
+  expectStatus(res, 200, 'GET /v3/nodes');
+  const data = (res.json as { data?: { id?: unknown; nodeName?: unknown; state?: unknown }[] }).data ?? [];
+  return data.map((n) => ({ id: String(n.id), nodeName: String(n.nodeName), state: String(n.state) }));
 }

@@ -41,20 +41,25 @@ export function spawnChild(command: string, args: string[], options: { cwd: stri
   return child;
 }
 
-/** SIGTERM, then SIGKILL if the process has not exited within the grace period. */
-export async function stopChild(child: Child): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+/**
+ * SIGTERM, then SIGKILL if the process has not exited within the grace period. Returns true when it
+ * exited by itself (or had already), false when it had to be killed.
+ */
+export async function stopChild(child: Child, graceMs = STOP_GRACE_MS): Promise<boolean> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return true;
   child.process.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), STOP_GRACE_MS);
+    timer = setTimeout(() => resolve('timeout'), graceMs);
   });
   const outcome = await Promise.race([child.exited, timedOut]);
   clearTimeout(timer);
   if (outcome === 'timeout') {
     child.process.kill('SIGKILL');
     await child.exited;
+    return false;
   }
+  return true;
 }
 
 export async function makeTempDir(prefix: string): Promise<string> {
@@ -100,12 +105,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** VmRSS of a live process in MB (Linux /proc). */
-export async function readRssMb(pid: number): Promise<number> {
+/** A memory field of /proc/<pid>/status (VmRSS, VmHWM, RssAnon, ...) of a live process, in MB (Linux). */
+export async function readStatusMb(pid: number, field: string): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  if (!match?.[1]) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
+  if (!match?.[1]) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(match[1]) / 1024;
+}
+
+/** VmRSS of a live process in MB (Linux /proc). */
+export const readRssMb = (pid: number): Promise<number> => readStatusMb(pid, 'VmRSS');
+
+/** The open-files limit (soft, hard) of this process; Node raises its soft limit to the hard one at start. */
+export async function readOpenFilesLimit(): Promise<{ soft: number; hard: number }> {
+  const limits = await readFile('/proc/self/limits', 'utf8');
+  const match = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)\s/m.exec(limits);
+  if (!match?.[1] || !match[2]) throw new Error(`no open-files limit in /proc/self/limits:\n${limits}`);
+  const parse = (v: string) => (v === 'unlimited' ? Number.POSITIVE_INFINITY : Number(v));
+  return { soft: parse(match[1]), hard: parse(match[2]) };
 }
 
 /** User + system CPU seconds a live process (all its threads) has used so far (Linux /proc, USER_HZ = 100). */
@@ -117,6 +134,26 @@ export async function readCpuSeconds(pid: number): Promise<number> {
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`unexpected /proc/${pid}/stat: ${stat}`);
   return (utime + stime) / 100;
+}
+
+/** Waits for a child's stdout line matching `pattern` (e.g. /^ready (\d+)$/m) and returns the match. */
+export function waitForLine(child: Child, pattern: RegExp, what: string, deadlineMs = 15_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const match = pattern.exec(seen);
+      if (match) finish(() => resolve(match));
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`${what}: no ${pattern} within ${deadlineMs} ms:\n${child.outputTail()}`))), deadlineMs);
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      child.process.stdout?.off('data', onData);
+      settle();
+    };
+    child.process.stdout?.on('data', onData);
+    void child.exited.then((code) => finish(() => reject(new Error(`${what} exited (${code}) before printing ${pattern}:\n${child.outputTail()}`))));
+  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

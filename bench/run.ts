@@ -1,15 +1,22 @@
 // `npm run bench`: start-up time, idle memory and `GET /v3/clusters` throughput/latency of the real server,
-// compared with a bare fastify server replaying the same bytes. Human-readable lines, then one JSON line.
+// compared with a bare fastify server replaying the same bytes; then the agent figures: tunnels one server
+// process holds and its RSS, registrations per second, recovery after a restart (agents.ts), one agent's
+// idle RSS and one tunnelled stream's throughput against direct loopback TCP (tunnel-throughput.ts).
+// Human-readable lines, then one JSON line.
 //
 // Every server runs in its own process; autocannon runs in this one. Knobs (env): BENCH_DURATION (seconds per
-// measured load run, default 10), BENCH_WARMUP (seconds, default 2).
+// measured load run, default 10), BENCH_WARMUP (seconds, default 2), BENCH_AGENTS (simulated agents, default
+// 5000; 0 skips the tunnel-count, registration and restart figures), BENCH_TUNNEL_MIB (MiB per throughput
+// run, default 256).
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startBareFastify } from './bare-fastify.js';
 import { measureLoad, type LoadResult } from './latency.js';
 import { captureResponse, prepareData, readCa, startPaddock, waitUntilSettled } from './paddock.js';
 import { cleanupAll, installCleanupHandlers, makeTempDir, readRssMb, sleep, stopChild } from './processes.js';
+import { measureAgentSwarm, type AgentSwarmResult } from './agents.js';
 import { measureStarts } from './startup.js';
+import { measureTunnelAndAgent } from './tunnel-throughput.js';
 import { median, ms, round } from './stats.js';
 
 const STARTS = 5;
@@ -22,6 +29,14 @@ function secondsFromEnv(name: string, fallback: number, min: number): number {
 }
 const DURATION_S = secondsFromEnv('BENCH_DURATION', 10, 1);
 const WARMUP_S = secondsFromEnv('BENCH_WARMUP', 2, 0);
+function countFromEnv(name: string, fallback: number, max: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name} must be a whole number from 0 to ${max}`);
+  return value;
+}
+const AGENTS = countFromEnv('BENCH_AGENTS', 5000, 10_000);
+const SWARM_PROCESSES = 4;
+const TUNNEL_MIB = Math.max(1, countFromEnv('BENCH_TUNNEL_MIB', 256, 4096));
 const ROUTE = '/v3/clusters';
 
 const TARGETS = { startMs: 1000, idleRssMb: 150, p95At1Ms: 15, rpsRatio: 0.5 };
@@ -109,6 +124,12 @@ async function main(): Promise<void> {
 
   const ratio = paddock64.rps / bare64.rps;
   log(`paddock/bare req/s at 64 connections: ${ratio.toFixed(2)}  target >= ${TARGETS.rpsRatio}: ${verdict(ratio >= TARGETS.rpsRatio)}`);
+
+  // 5. Agents: tunnels held, registrations per second and restart recovery; then one agent's RSS and throughput.
+  let swarm: AgentSwarmResult | undefined;
+  if (AGENTS > 0) swarm = await measureAgentSwarm(AGENTS, SWARM_PROCESSES, log);
+  else log('agent tunnels, registrations and restart recovery: skipped (BENCH_AGENTS=0)');
+  const tunnel = await measureTunnelAndAgent(TUNNEL_MIB, log);
   const totalSeconds = (performance.now() - benchStarted) / 1000;
   log(`bench time: ${totalSeconds.toFixed(1)} s`);
 
@@ -121,12 +142,16 @@ async function main(): Promise<void> {
       paddock: { c1: loadJson(paddock1), c64: loadJson(paddock64) },
       bare: { c1: loadJson(bare1), c64: loadJson(bare64) },
       rpsRatio64: round(ratio, 3),
+      agents: swarm?.json ?? null,
+      tunnel: tunnel.json,
       targetsMet: {
         startMedian: startMedian <= TARGETS.startMs,
         startMax: startMax <= TARGETS.startMs,
         idleRss: idleRss <= TARGETS.idleRssMb,
         p95At1: paddock1.p95 <= TARGETS.p95At1Ms,
         rpsRatio: ratio >= TARGETS.rpsRatio,
+        ...(swarm?.targetsMet ?? {}),
+        ...tunnel.targetsMet,
       },
       benchSeconds: round(totalSeconds, 1),
     }),

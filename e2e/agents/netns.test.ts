@@ -62,8 +62,10 @@ describe('agents on three hosts (network namespaces)', () => {
       ['h2', h2?.address, false, true, false],
       ['h3', h3?.address, false, false, true],
     ]);
-    const cluster = (await srv.request('GET', `/v3/clusters/${reg.clusterId}`, { token: admin })).json;
-    assert.match(cluster.transitioningMessage, /3 of 3 nodes active \(etcd, controlplane, worker\)/);
+    await until('the cluster follows its nodes', async () => {
+      const cluster = (await srv.request('GET', `/v3/clusters/${reg.clusterId}`, { token: admin })).json;
+      return /3 of 3 nodes active \(etcd, controlplane, worker\)/.test(cluster.transitioningMessage) ? true : undefined;
+    });
   });
 
   test('the server reaches a service inside a host through its agent', async () => {

@@ -167,11 +167,14 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     return node && { controlPlane: node.data.controlPlane === true };
   });
 
+  // Controllers stop first on shutdown: closing thousands of tunnels then writes no statuses (the next
+  // start marks nodes without a tunnel unavailable anyway).
+  const stopControllers = new AbortController();
   const controllers = [
     clusterController({ store, clusters: informers.cluster, registrationTokens: informers.clusterRegistrationToken, nodes: informers.node, logger, now }),
     tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
     nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
-  ].map((c) => c.run(stop.signal));
+  ].map((c) => c.run(AbortSignal.any([stop.signal, stopControllers.signal])));
 
   const applyTls = () => app.server.setSecureContext({ cert: tls.current().certPem, key: tls.current().keyPem });
   const stopRenewal = startRenewalLoop(tls, { signal: stop.signal, onRotated: applyTls, onError: (err) => logger.error({ err }, 'TLS renewal check failed') });
@@ -191,6 +194,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   const shutdown = async () => {
     stopRenewal();
     await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
+    stopControllers.abort();
+    await Promise.allSettled(controllers);
     registry.closeAll('server shutting down');
     tunnels.close();
     await app.close();

@@ -13,7 +13,7 @@ import { nodeDataFrom, parseRegistration, type NodeRegistration } from '../resou
 import type { NodeData } from '../resources/nodes/schema.js';
 import { generateName } from '../auth/secrets.js';
 import type { JsonObject } from '../schema/validate.js';
-import type { ResourceStore, StoredObject } from '../store/types.js';
+import { StoreAlreadyExistsError, type ResourceStore, type StoredObject } from '../store/types.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import type { TunnelRegistry } from './registry.js';
 
@@ -124,11 +124,22 @@ export class TunnelEndpoint {
 
   async #saveNode(clusterId: string, reg: NodeRegistration, existing: StoredObject<NodeData> | undefined): Promise<StoredObject<JsonObject>> {
     const data = nodeDataFrom(clusterId, reg, existing?.data);
-    const saved = existing
-      ? await this.deps.store.update<JsonObject>('node', existing.id, data, existing.resourceVersion)
-      : await this.deps.store.create<JsonObject>('node', `${clusterId}:${generateName('m')}`, data);
+    // A reconnect with unchanged facts writes nothing (thousands of agents come back after a restart).
+    if (existing && JSON.stringify(data) === JSON.stringify(existing.data)) return existing as StoredObject<JsonObject>;
+    const saved = existing ? await this.deps.store.update<JsonObject>('node', existing.id, data, existing.resourceVersion) : await this.#createNode(clusterId, data);
     await this.deps.nodes.waitForRevision(saved.resourceVersion);
     return saved;
+  }
+
+  /** A new node under a fresh `m-xxxxx` name; a name already taken (rare) is drawn again. */
+  async #createNode(clusterId: string, data: JsonObject): Promise<StoredObject<JsonObject>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.store.create<JsonObject>('node', `${clusterId}:${generateName('m')}`, data);
+      } catch (err) {
+        if (!(err instanceof StoreAlreadyExistsError) || attempt >= 5) throw err;
+      }
+    }
   }
 
   #attach(ws: WebSocket, nodeId: string, clusterId: string): void {

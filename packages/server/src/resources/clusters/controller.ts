@@ -21,6 +21,7 @@ export interface ClusterControllerDeps {
 }
 
 export const BY_CLUSTER = 'clusterId';
+const NODE_SETTLE_MS = 500;
 export const defaultTokenId = (clusterId: string) => `${clusterId}:default-token`;
 
 /**
@@ -81,6 +82,9 @@ export function clusterController(deps: ClusterControllerDeps): Controller {
   });
   controller.watch(clusters);
   controller.watchRelated(registrationTokens, (o) => [String(o.data.clusterId)]);
-  controller.watchRelated(nodes, (o) => [String(o.data.clusterId)]);
+  // Node churn (thousands of agents connecting) is folded into at most one status sync per cluster per
+  // NODE_SETTLE_MS: the status is a summary, and recomputing it per node event is O(nodes²).
+  const settle = (o: { data: NodeData }) => controller.enqueueAfter(String(o.data.clusterId), NODE_SETTLE_MS);
+  nodes.addHandler({ add: settle, update: (_old, next) => settle(next), delete: settle });
   return controller;
 }

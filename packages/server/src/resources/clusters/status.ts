@@ -24,6 +24,9 @@ export interface ClusterFacts {
   nodes: ClusterNode[];
 }
 
+/** Unavailable nodes named in the Ready message; the rest are counted. */
+const MAX_NAMED = 5;
+
 const ROLES = [
   ['etcd', 'etcd'],
   ['controlPlane', 'controlplane'],
@@ -68,9 +71,10 @@ export function desiredConditions(data: ClusterData, facts: ClusterFacts, now: s
     });
   }
   const down = nodes.filter((n) => !n.active).map((n) => n.name).sort();
+  const named = down.slice(0, MAX_NAMED).join(', ') + (down.length > MAX_NAMED ? ` and ${down.length - MAX_NAMED} more` : '');
   return set(
     down.length === 0
       ? { type: 'Ready', status: 'True', reason: 'NodesActive', message: '' }
-      : { type: 'Ready', status: 'False', reason: 'NodesUnavailable', message: `${down.length} of ${nodes.length} nodes unavailable: ${down.join(', ')}` },
+      : { type: 'Ready', status: 'False', reason: 'NodesUnavailable', message: `${down.length} of ${nodes.length} nodes unavailable: ${named}` },
   );
 }
