@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { pino } from 'pino';
 import { parseServerConfig, type RawServerOptions } from '../config/config.js';
 import { startServer, type RunningServer } from '../server.js';
@@ -117,4 +118,18 @@ export async function startTestServer(options: RawServerOptions & { dataDir?: st
       if (!o.keepDataDir && options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts a test server with an admin token before a suite's tests and stops it after them (node:test
+ * `before`/`after`). Read `ctx.srv` and `ctx.token` inside tests.
+ */
+export function useTestServer(options: Parameters<typeof startTestServer>[0] = {}): { srv: TestServer; token: string } {
+  const ctx = {} as { srv: TestServer; token: string };
+  before(async () => {
+    ctx.srv = await startTestServer(options);
+    ctx.token = await ctx.srv.adminToken();
+  });
+  after(() => ctx.srv.close());
+  return ctx;
 }

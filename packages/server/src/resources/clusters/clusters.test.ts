@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { until } from '../../testing/wait.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { useTestServer } from '../../testing/test-server.js';
 
 
 describe('clusters and registration tokens', () => {
-  let srv: TestServer;
-  let token: string;
-  before(async () => {
-    srv = await startTestServer();
-    token = await srv.adminToken();
-  });
-  after(() => srv.close());
+  const ctx = useTestServer();
 
   test('the built-in local cluster is active and cannot be removed', async () => {
-    const local = await srv.request('GET', '/v3/clusters/local', { token });
+    const local = await ctx.srv.request('GET', '/v3/clusters/local', { token: ctx.token });
     assert.equal(local.json.internal, true);
     assert.equal(local.json.driver, 'local');
     assert.equal(local.json.state, 'active');
@@ -23,8 +17,8 @@ describe('clusters and registration tokens', () => {
   });
 
   test('a custom cluster says it waits for nodes, and gets a default registration token', async () => {
-    const created = await srv.request('POST', '/v3/cluster', {
-      token,
+    const created = await ctx.srv.request('POST', '/v3/cluster', {
+      token: ctx.token,
       body: { type: 'cluster', nodes: [], rancherKubernetesEngineConfig: { ignoreDockerVersion: true, network: { plugin: 'canal', mtu: 1450 }, custom: { x: 1 } }, name: 'custom-one' },
     });
     assert.equal(created.status, 201, created.text);
@@ -40,7 +34,7 @@ describe('clusters and registration tokens', () => {
     assert.equal(condition.status, 'Unknown');
     const id = created.json.id;
     const crt = await until('default token', async () => {
-      const list = await srv.request('GET', `/v3/clusterregistrationtokens?clusterId=${id}`, { token });
+      const list = await ctx.srv.request('GET', `/v3/clusterregistrationtokens?clusterId=${id}`, { token: ctx.token });
       return list.json.data[0];
     });
     assert.equal(crt.id, `${id}:default-token`);
@@ -48,51 +42,51 @@ describe('clusters and registration tokens', () => {
   });
 
   test('an imported cluster (no config) waits for its agent', async () => {
-    const created = await srv.request('POST', '/v3/clusters', { token, body: { name: 'imported-one' } });
+    const created = await ctx.srv.request('POST', '/v3/clusters', { token: ctx.token, body: { name: 'imported-one' } });
     assert.equal(created.json.driver, 'imported');
     assert.equal(created.json.state, 'pending');
     assert.match(created.json.transitioningMessage, /agent/);
   });
 
   test('registration tokens carry the node command with the seed\'s checksum', async () => {
-    const cluster = (await srv.request('POST', '/v3/clusters', { token, body: { name: 'with-token', rancherKubernetesEngineConfig: {} } })).json;
-    const crt = await srv.request('POST', '/v3/clusterregistrationtoken', { token, body: { type: 'clusterRegistrationToken', clusterId: cluster.id } });
+    const cluster = (await ctx.srv.request('POST', '/v3/clusters', { token: ctx.token, body: { name: 'with-token', rancherKubernetesEngineConfig: {} } })).json;
+    const crt = await ctx.srv.request('POST', '/v3/clusterregistrationtoken', { token: ctx.token, body: { type: 'clusterRegistrationToken', clusterId: cluster.id } });
     assert.equal(crt.status, 201, crt.text);
-    const cacerts = (await srv.request('GET', '/v3/settings/cacerts')).json.value as string;
+    const cacerts = (await ctx.srv.request('GET', '/v3/settings/cacerts')).json.value as string;
     assert.ok(!cacerts.endsWith('\n'));
     const checksum = createHash('sha256').update(`${cacerts}\n`).digest('hex');
-    const image = (await srv.request('GET', '/v3/settings/agent-image', { token })).json.value;
+    const image = (await ctx.srv.request('GET', '/v3/settings/agent-image', { token: ctx.token })).json.value;
     assert.equal(
       crt.json.nodeCommand,
-      `sudo docker run -d --privileged --restart=unless-stopped --net=host -v /etc/kubernetes:/etc/kubernetes -v /var/run:/var/run ${image} --server ${srv.url} --token ${crt.json.token} --ca-checksum ${checksum}`,
+      `sudo docker run -d --privileged --restart=unless-stopped --net=host -v /etc/kubernetes:/etc/kubernetes -v /var/run:/var/run ${image} --server ${ctx.srv.url} --token ${crt.json.token} --ca-checksum ${checksum}`,
     );
-    assert.equal(crt.json.agentCommand, `paddock agent --server ${srv.url} --token ${crt.json.token} --ca-checksum ${checksum}`);
+    assert.equal(crt.json.agentCommand, `paddock agent --server ${ctx.srv.url} --token ${crt.json.token} --ca-checksum ${checksum}`);
     assert.match(crt.json.insecureNodeCommand, /curl --insecure -sfL .*\/v3\/settings\/cacerts \| jq -r \.value \| sha256sum/);
-    assert.equal(crt.json.manifestUrl, `${srv.url}/v3/import/${crt.json.token}_${cluster.id}.yaml`);
+    assert.equal(crt.json.manifestUrl, `${ctx.srv.url}/v3/import/${crt.json.token}_${cluster.id}.yaml`);
     assert.equal(crt.json.command, `kubectl apply -f ${crt.json.manifestUrl}`);
-    const manifest = await srv.request('GET', `/v3/import/${crt.json.token}_${cluster.id}.yaml`);
+    const manifest = await ctx.srv.request('GET', `/v3/import/${crt.json.token}_${cluster.id}.yaml`);
     assert.equal(manifest.status, 501);
     assert.equal(manifest.json.code, 'NotImplemented');
 
-    const set = await srv.request('PUT', '/v3/settings/server-url', { token, body: { value: 'https://paddock.example.com' } });
+    const set = await ctx.srv.request('PUT', '/v3/settings/server-url', { token: ctx.token, body: { value: 'https://paddock.example.com' } });
     assert.equal(set.status, 200, set.text);
-    const again = await srv.request('GET', `/v3/clusterregistrationtokens/${crt.json.id}`, { token });
+    const again = await ctx.srv.request('GET', `/v3/clusterregistrationtokens/${crt.json.id}`, { token: ctx.token });
     assert.match(again.json.nodeCommand, / --server https:\/\/paddock\.example\.com --token /);
-    await srv.request('PUT', '/v3/settings/server-url', { token, body: { value: '' } });
+    await ctx.srv.request('PUT', '/v3/settings/server-url', { token: ctx.token, body: { value: '' } });
   });
 
   test('renaming keeps names unique; deleting removes the cluster\'s tokens', async () => {
-    const a = (await srv.request('POST', '/v3/clusters', { token, body: { name: 'keep-a' } })).json;
-    const b = (await srv.request('POST', '/v3/clusters', { token, body: { name: 'keep-b' } })).json;
-    const clash = await srv.request('PUT', `/v3/clusters/${b.id}`, { token, body: { name: 'KEEP-A'.toLowerCase() } });
+    const a = (await ctx.srv.request('POST', '/v3/clusters', { token: ctx.token, body: { name: 'keep-a' } })).json;
+    const b = (await ctx.srv.request('POST', '/v3/clusters', { token: ctx.token, body: { name: 'keep-b' } })).json;
+    const clash = await ctx.srv.request('PUT', `/v3/clusters/${b.id}`, { token: ctx.token, body: { name: 'KEEP-A'.toLowerCase() } });
     assert.equal(clash.json.code, 'NotUnique');
-    await until('default token', async () => (await srv.server.store.get('clusterRegistrationToken', `${a.id}:default-token`)) ?? undefined);
-    const extra = await srv.request('POST', '/v3/clusterregistrationtokens', { token, body: { clusterId: a.id } });
+    await until('default token', async () => (await ctx.srv.server.store.get('clusterRegistrationToken', `${a.id}:default-token`)) ?? undefined);
+    const extra = await ctx.srv.request('POST', '/v3/clusterregistrationtokens', { token: ctx.token, body: { clusterId: a.id } });
     assert.equal(extra.status, 201);
-    assert.equal((await srv.request('DELETE', `/v3/clusters/${a.id}`, { token })).status, 204);
-    assert.equal((await srv.request('GET', `/v3/clusters/${a.id}`, { token })).status, 404);
+    assert.equal((await ctx.srv.request('DELETE', `/v3/clusters/${a.id}`, { token: ctx.token })).status, 204);
+    assert.equal((await ctx.srv.request('GET', `/v3/clusters/${a.id}`, { token: ctx.token })).status, 404);
     await until('tokens removed', async () => {
-      const list = await srv.request('GET', `/v3/clusterregistrationtokens?clusterId=${a.id}`, { token });
+      const list = await ctx.srv.request('GET', `/v3/clusterregistrationtokens?clusterId=${a.id}`, { token: ctx.token });
       return list.json.data.length === 0 ? true : undefined;
     });
   });
