@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger as PinoLogger } from 'pino';
 import { registerApiRoutes, sendError } from './api/http.js';
 import { ApiHandler } from './api/handler.js';
+import { BODY_LIMIT } from './api/limits.js';
 import { ResponseCache } from './api/response-cache.js';
 import { Authenticator } from './auth/authenticate.js';
 import { LoginThrottle } from './auth/throttle.js';
@@ -90,6 +91,27 @@ async function startInformers(store: ResourceStore, logger: PinoLogger, signal: 
   return { informers: Object.fromEntries(entries) as unknown as Informers, running };
 }
 
+/**
+ * What must be in the store before anything serves: the built-in settings (with `--server-url` applied),
+ * the first admin on a first start, and the `local` cluster. Returns the setting definitions in force.
+ */
+async function bootstrap(store: ResourceStore, config: ServerConfig, cacerts: string, logger: PinoLogger) {
+  const installUuid = (await storedSettingValue(store, 'install-uuid')) || randomUUID();
+  const definitions = settingDefinitions({ version: PADDOCK_VERSION, cacerts, installUuid });
+  await ensureSettings(store, definitions);
+  const serverUrlDef = definitions.find((d) => d.name === 'server-url');
+  if (config.serverUrl !== undefined && serverUrlDef) await setSettingValue(store, serverUrlDef, config.serverUrl);
+  if (await ensureDefaultAdmin(store)) logger.info('first start: created user "admin" with password "admin"; log in and change it');
+  await ensureLocalCluster(store);
+  return definitions;
+}
+
+/** Tunnel liveness from `--agent-timeout`: ping often enough that a live agent is always heard in time. */
+function tunnelLimits(timeoutSeconds: number) {
+  const pingTimeoutMs = timeoutSeconds * 1000;
+  return { pingTimeoutMs, pingIntervalMs: Math.floor(Math.min(15_000, pingTimeoutMs / 3)) };
+}
+
 /** Builds the whole server from its config, starts it, and returns once `/ping` can be answered. */
 export async function startServer(config: ServerConfig, logger: PinoLogger): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
@@ -107,14 +129,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     onRotate: (e) => logger.info({ reason: e.reason, detail: e.detail }, 'TLS certificate issued'),
   });
 
-  const installUuid = (await storedSettingValue(store, 'install-uuid')) || randomUUID();
-  const definitions = settingDefinitions({ version: PADDOCK_VERSION, cacerts: tls.current().cacerts, installUuid });
-  await ensureSettings(store, definitions);
-  const serverUrlDef = definitions.find((d) => d.name === 'server-url');
-  if (config.serverUrl !== undefined && serverUrlDef) await setSettingValue(store, serverUrlDef, config.serverUrl);
-  const adminId = await ensureDefaultAdmin(store);
-  if (adminId) logger.info('first start: created user "admin" with password "admin"; log in and change it');
-  await ensureLocalCluster(store);
+  const definitions = await bootstrap(store, config, tls.current().cacerts, logger);
 
   const { informers, running } = await startInformers(store, logger, stop.signal);
   const settings = new Settings(informers.setting, definitions, config.settingsFromEnv);
@@ -130,7 +145,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     // Requests are not logged one by one (costly on the hot path); failures are, by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     https: { cert: tls.current().certPem, key: tls.current().keyPem },
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     return503OnClosing: true,
     // Errors fastify raises before routing (a bad URL) get the same norman error body as everything else.
@@ -155,8 +170,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     nodes: informers.node,
     registry,
     throttle: new LoginThrottle({ freeFailures: 10 }),
-    // Ping often enough that a live agent is always heard well within the timeout.
-    limits: { pingTimeoutMs: config.agentTimeoutSeconds * 1000, pingIntervalMs: Math.floor(Math.min(15_000, (config.agentTimeoutSeconds * 1000) / 3)) },
+    limits: tunnelLimits(config.agentTimeoutSeconds),
     logger: logger.child({ component: 'tunnel' }),
   });
   app.server.on('upgrade', (req, socket, head) => {
@@ -174,7 +188,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     clusterController({ store, clusters: informers.cluster, registrationTokens: informers.clusterRegistrationToken, nodes: informers.node, logger, now }),
     tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
     nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
-  ].map((c) => c.run(AbortSignal.any([stop.signal, stopControllers.signal])));
+  ].map((c) => c.run(stopControllers.signal));
 
   const applyTls = () => app.server.setSecureContext({ cert: tls.current().certPem, key: tls.current().keyPem });
   const stopRenewal = startRenewalLoop(tls, { signal: stop.signal, onRotated: applyTls, onError: (err) => logger.error({ err }, 'TLS renewal check failed') });
@@ -201,7 +215,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     await app.close();
     await reissuing;
     stop.abort();
-    await Promise.allSettled([...controllers, ...running]);
+    await Promise.allSettled(running);
     await store.close();
   };
   try {

@@ -1,5 +1,6 @@
 import { StoreAlreadyExistsError, StoreConflictError, StoreNotFoundError } from '../store/types.js';
 import { ApiError } from './errors.js';
+import { BODY_LIMIT } from './limits.js';
 
 interface HttpLikeError {
   code?: unknown;
@@ -7,7 +8,8 @@ interface HttpLikeError {
   message?: unknown;
 }
 
-const BODY_LIMIT_TEXT = '1 MiB';
+/** The request body limit, as people read it. */
+const BODY_LIMIT_TEXT = `${BODY_LIMIT / (1024 * 1024)} MiB`;
 
 /** Fastify's own request errors (body parsing, limits) as API errors. */
 function fromFastify(err: HttpLikeError): ApiError | undefined {

@@ -4,13 +4,14 @@ import { CSRF_COOKIE, credentialSource, readCookie } from '../auth/credentials.j
 import type { JsonObject } from '../schema/validate.js';
 import type { RequestContext } from './context.js';
 import { ApiError } from './errors.js';
+import { BODY_LIMIT } from './limits.js';
 import { toApiError } from './error-handler.js';
 import type { ApiHandler, ApiResponse } from './handler.js';
 import { renderHtml } from './html.js';
 import type { RenderedResponse, ResponseCache } from './response-cache.js';
 import type { Query } from './query.js';
 
-export const BODY_LIMIT = 1024 * 1024;
+export { BODY_LIMIT };
 
 export interface ApiRoutesDeps {
   v3: ApiHandler;

@@ -18,7 +18,6 @@ interface Node {
 }
 
 const WAIT_MS = 10_000;
-const timeout = (): AbortSignal => AbortSignal.timeout(WAIT_MS);
 
 interface Deferred<T> {
   promise: Promise<T>;

@@ -16,6 +16,8 @@ export interface AgentSession {
  */
 export class TunnelRegistry extends EventEmitter<{ change: [nodeId: string] }> {
   readonly #sessions = new Map<string, AgentSession>();
+  /** The same sessions by cluster: a dial by cluster must not scan every agent of the server. */
+  readonly #byCluster = new Map<string, Set<AgentSession>>();
   readonly #disconnectedAt = new Map<string, Date>();
 
   constructor(private readonly now: () => Date = () => new Date()) {
@@ -24,7 +26,11 @@ export class TunnelRegistry extends EventEmitter<{ change: [nodeId: string] }> {
 
   add(entry: AgentSession): void {
     const previous = this.#sessions.get(entry.nodeId);
+    if (previous) this.#unindex(previous);
     this.#sessions.set(entry.nodeId, entry);
+    let members = this.#byCluster.get(entry.clusterId);
+    if (!members) this.#byCluster.set(entry.clusterId, (members = new Set()));
+    members.add(entry);
     this.#disconnectedAt.delete(entry.nodeId);
     entry.session.once('close', () => this.#remove(entry));
     if (previous) previous.session.close('replaced by a newer connection from the same node');
@@ -37,7 +43,7 @@ export class TunnelRegistry extends EventEmitter<{ change: [nodeId: string] }> {
 
   /** Live sessions of a cluster's nodes. */
   byCluster(clusterId: string): AgentSession[] {
-    return [...this.#sessions.values()].filter((s) => s.clusterId === clusterId);
+    return [...(this.#byCluster.get(clusterId) ?? [])];
   }
 
   /** When the node's last session of this process ended (undefined: live, or never connected here). */
@@ -58,9 +64,16 @@ export class TunnelRegistry extends EventEmitter<{ change: [nodeId: string] }> {
     for (const entry of [...this.#sessions.values()]) entry.session.close(reason);
   }
 
+  #unindex(entry: AgentSession): void {
+    const members = this.#byCluster.get(entry.clusterId);
+    members?.delete(entry);
+    if (members?.size === 0) this.#byCluster.delete(entry.clusterId);
+  }
+
   #remove(entry: AgentSession): void {
     if (this.#sessions.get(entry.nodeId) !== entry) return;
     this.#sessions.delete(entry.nodeId);
+    this.#unindex(entry);
     this.#disconnectedAt.set(entry.nodeId, this.now());
     this.emit('change', entry.nodeId);
   }

@@ -5,7 +5,7 @@ import { generateName, randomString } from '../../auth/secrets.js';
 import type { JsonObject } from '../../schema/validate.js';
 import { caChecksum } from '../../tls/checksum.js';
 import { memoizeByKey } from '../../util/memoize.js';
-import { isAdmin } from '../access.js';
+import { isAdmin, isAuthenticated } from '../access.js';
 import type { ClusterData } from '../clusters/schema.js';
 import type { Settings } from '../settings/settings.js';
 import { registrationCommands } from './commands.js';
@@ -35,7 +35,7 @@ export function clusterRegistrationTokenKind(deps: RegistrationTokenKindDeps): R
   return {
     schema: clusterRegistrationTokenSchema,
     cache: deps.cache as ObjectCache<JsonObject>,
-    allowed: (ctx, verb) => (verb === 'list' ? ctx.caller !== undefined : isAdmin(ctx)),
+    allowed: (ctx, verb) => (verb === 'list' ? isAuthenticated(ctx) : isAdmin(ctx)),
     async prepareCreate(_ctx, input) {
       const clusterId = String(input.clusterId);
       if (!clusters.get(clusterId)) {

@@ -3,7 +3,7 @@ import { ApiError } from '../../api/errors.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
 import { generateName } from '../../auth/secrets.js';
 import type { JsonObject } from '../../schema/validate.js';
-import { isAdmin } from '../access.js';
+import { isAdmin, isAuthenticated } from '../access.js';
 import { clusterSchema, type ClusterData } from './schema.js';
 import { clusterDriver, desiredConditions } from './status.js';
 
@@ -26,7 +26,7 @@ export function clusterKind(deps: ClusterKindDeps): ResourceKind {
     serializeCreates: true,
     relations: ['clusterregistrationtokens', 'nodes'],
     allowed(ctx, verb, obj) {
-      if (verb === 'list') return ctx.caller !== undefined; // filtered by `get` per cluster
+      if (verb === 'list') return isAuthenticated(ctx); // filtered by `get` per cluster
       if (!isAdmin(ctx)) return false;
       return !(verb === 'delete' && obj?.data.internal === true);
     },

@@ -3,7 +3,7 @@ import { formatResource } from '../../api/format.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
 import type { JsonObject } from '../../schema/validate.js';
 import type { ResourceStore, StoredObject } from '../../store/types.js';
-import { isAdmin } from '../access.js';
+import { isAdmin, isAuthenticated } from '../access.js';
 import { nodeSchema, type NodeData } from './schema.js';
 
 export interface NodeKindDeps {
@@ -29,7 +29,7 @@ export function nodeKind(deps: NodeKindDeps): ResourceKind {
     schema: nodeSchema,
     cache: cache as ObjectCache<JsonObject>,
     allowed(ctx, verb) {
-      if (verb === 'list') return ctx.caller !== undefined;
+      if (verb === 'list') return isAuthenticated(ctx);
       return isAdmin(ctx);
     },
     availableActions: (_ctx, obj) => [obj.data.unschedulable === true ? 'uncordon' : 'cordon'],

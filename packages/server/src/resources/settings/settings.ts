@@ -35,7 +35,6 @@ export class Settings {
   resolve(name: string, stored?: SettingData): { value: string; source: SettingSource; default: string } {
     const data = stored ?? this.cache.get(name)?.data;
     const def = this.#defs.get(name)?.default ?? data?.default ?? '';
-
     const fromEnv = this.envValue(name);
     if (fromEnv !== undefined) return { value: fromEnv, source: 'env', default: def };
     const value = data?.value;

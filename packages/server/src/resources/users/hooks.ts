@@ -7,7 +7,7 @@ import { generateName } from '../../auth/secrets.js';
 import { validateCreate, type JsonObject } from '../../schema/validate.js';
 import { tolerate } from '../../store/tolerate.js';
 import { StoreNotFoundError, type ResourceStore, type StoredObject } from '../../store/types.js';
-import { isAdmin, isSelf } from '../access.js';
+import { isAdmin, isAuthenticated, isSelf } from '../access.js';
 import type { Settings } from '../settings/settings.js';
 import { checkNewPassword } from './passwords.js';
 import { changePasswordInput, setPasswordInput, userSchema, type UserData } from './schema.js';
@@ -49,7 +49,7 @@ export function userKind(deps: UserKindDeps): ResourceKind {
     serializeCreates: true,
     allowed(ctx, verb, obj) {
       if (isAdmin(ctx)) return true;
-      if (verb === 'list') return ctx.caller !== undefined;
+      if (verb === 'list') return isAuthenticated(ctx);
       if (verb === 'get' || verb === 'update') return obj !== undefined && isSelf(ctx, obj.id);
       return false;
     },
