@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// Installs the system tools the tests drive (curl, jq, openssl) when they are missing. Debian only.
+// Installs the system tools the tests drive when they are missing (command -> Debian package). Debian only.
 import { spawnSync } from 'node:child_process';
 
-const needed = { curl: 'curl', jq: 'jq', openssl: 'openssl' };
+const needed = {
+  curl: 'curl',
+  jq: 'jq',
+  openssl: 'openssl',
+  etcd: 'etcd-server',
+  kubectl: 'kubernetes-client',
+};
 const missing = Object.entries(needed)
   .filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0)
   .map(([, pkg]) => pkg);
