@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
@@ -12,8 +13,12 @@ import { Authenticator } from './auth/authenticate.js';
 import { LoginThrottle } from './auth/throttle.js';
 import type { ServerConfig } from './config/config.js';
 import { Informer } from './informer/informer.js';
-import { buildApiVersions, STORED_KINDS, type Informers } from './kinds.js';
+import { buildApiVersions, buildAuthorizer, STORED_KINDS, type Informers } from './kinds.js';
 import { ensureLocalCluster } from './resources/clusters/bootstrap.js';
+import { ensureBuiltinRoles } from './resources/rbac/bootstrap.js';
+import { clusterMembersController } from './resources/rbac/cluster-members-controller.js';
+import { projectMembersController } from './resources/rbac/project-members-controller.js';
+import { userRolesController } from './resources/rbac/user-roles-controller.js';
 import { clusterController } from './resources/clusters/controller.js';
 import { ensureSettings, setSettingValue, storedSettingValue } from './resources/settings/bootstrap.js';
 import { settingDefinitions } from './resources/settings/definitions.js';
@@ -99,11 +104,31 @@ async function bootstrap(store: ResourceStore, config: ServerConfig, cacerts: st
   const installUuid = (await storedSettingValue(store, 'install-uuid')) || randomUUID();
   const definitions = settingDefinitions({ version: PADDOCK_VERSION, cacerts, installUuid });
   await ensureSettings(store, definitions);
+  await ensureBuiltinRoles(store);
   const serverUrlDef = definitions.find((d) => d.name === 'server-url');
   if (config.serverUrl !== undefined && serverUrlDef) await setSettingValue(store, serverUrlDef, config.serverUrl);
   if (await ensureDefaultAdmin(store)) logger.info('first start: created user "admin" with password "admin"; log in and change it');
   await ensureLocalCluster(store);
   return definitions;
+}
+
+/** The controllers that keep access control consistent: creator ownership, default roles, cleanup. */
+function rbacControllers(store: ResourceStore, i: Informers, logger: PinoLogger) {
+  return [
+    clusterMembersController({ store, clusters: i.cluster, projects: i.project, roleTemplates: i.roleTemplate, clusterRoleTemplateBindings: i.clusterRoleTemplateBinding, logger }),
+    projectMembersController({ store, projects: i.project, roleTemplates: i.roleTemplate, projectRoleTemplateBindings: i.projectRoleTemplateBinding, logger }),
+    userRolesController({
+      store,
+      users: i.user,
+      globalRoles: i.globalRole,
+      globalRoleBindings: i.globalRoleBinding,
+      scopedBindings: [
+        { kind: 'clusterRoleTemplateBinding', informer: i.clusterRoleTemplateBinding },
+        { kind: 'projectRoleTemplateBinding', informer: i.projectRoleTemplateBinding },
+      ],
+      logger,
+    }),
+  ];
 }
 
 /** Tunnel liveness from `--agent-timeout`: ping often enough that a live agent is always heard in time. */
@@ -117,6 +142,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = SqliteStore.open({ path: join(config.dataDir, 'paddock.db') });
   const stop = new AbortController();
+  // Every informer, watch and controller listens on these; dozens of listeners are expected, not a leak.
+  setMaxListeners(100, stop.signal);
   const now = () => new Date();
 
   // The server URL in force, as the settings will resolve it: environment, then flag, then stored value.
@@ -135,7 +162,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   const settings = new Settings(informers.setting, definitions, config.settingsFromEnv);
   // Five failures per user; a client address (possibly shared behind NAT) gets more before it is slowed.
   const throttle = new LoginThrottle({ freeFailures: (key) => (key.startsWith('ip:') ? 30 : 5) });
-  const versions = buildApiVersions({ store, informers, settings, throttle, now });
+  const authorizer = buildAuthorizer(informers);
+  const versions = buildApiVersions({ store, informers, settings, throttle, authorizer, now });
   const responses = new ResponseCache();
   const invalidate = () => responses.invalidate();
   for (const informer of Object.values(informers)) informer.addHandler({ add: invalidate, update: invalidate, delete: invalidate });
@@ -184,10 +212,12 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   // Controllers stop first on shutdown: closing thousands of tunnels then writes no statuses (the next
   // start marks nodes without a tunnel unavailable anyway).
   const stopControllers = new AbortController();
+  setMaxListeners(100, stopControllers.signal);
   const controllers = [
     clusterController({ store, clusters: informers.cluster, registrationTokens: informers.clusterRegistrationToken, nodes: informers.node, logger, now }),
     tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
     nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
+    ...rbacControllers(store, informers, logger),
   ].map((c) => c.run(stopControllers.signal));
 
   const applyTls = () => app.server.setSecureContext({ cert: tls.current().certPem, key: tls.current().keyPem });

@@ -5,7 +5,6 @@ import type { Query } from './query.js';
 export interface Caller {
   userId: string;
   username: string;
-  isAdmin: boolean;
   /** Set on first start's admin: until the password is changed, the caller may only read and change it. */
   mustChangePassword: boolean;
   /** The token that authenticated this request. */

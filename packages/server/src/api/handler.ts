@@ -137,7 +137,7 @@ export class ApiHandler {
 
   private authorize(ctx: RequestContext, kind: ResourceKind, verb: Verb, obj?: StoredObject<JsonObject>) {
     if (!kind.allowed(ctx, verb, obj)) {
-      throw new ApiError('PermissionDenied', `you may not ${verb} ${kind.schema.pluralName}${obj ? ` ("${obj.id}")` : ''}`);
+      throw new ApiError('PermissionDenied', `you may not ${verb} ${kind.schema.pluralName}${obj?.id ? ` ("${obj.id}")` : ''}`);
     }
   }
 
@@ -146,12 +146,15 @@ export class ApiHandler {
     const prepareCreate = kind.prepareCreate?.bind(kind);
     if (!prepareCreate) throw new ApiError('MethodNotAllow', `${kind.schema.pluralName} cannot be created`);
     const input = validateCreate(kind.schema.fields, body);
+    // Now that the body names its scope (the cluster or project), ask again for that scope.
+    this.authorize(ctx, kind, 'create', { kind: kind.schema.id, id: '', resourceVersion: 0, created: '', data: input });
     const write = async () => {
       const prepared = await prepareCreate(ctx, input);
       prepared.data.uuid ??= randomUUID();
       const stored = await this.store.create<JsonObject>(kind.schema.id, prepared.id, prepared.data);
       await kind.cache.waitForRevision(stored.resourceVersion);
-      return ok(formatResource(ctx, kind, stored, prepared.shownOnce), 201);
+      const settled = kind.settled ? await kind.settled(ctx, stored) : stored;
+      return ok(formatResource(ctx, kind, settled, prepared.shownOnce), 201);
     };
     return kind.serializeCreates ? this.#creates.run(kind.schema.id, write) : write();
   }

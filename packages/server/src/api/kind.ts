@@ -48,6 +48,11 @@ export interface ResourceKind {
   publicRead?(id: string): boolean;
   /** Completes a validated create body: id, derived and internal fields. Throws ApiError to refuse. */
   prepareCreate?(ctx: RequestContext, input: JsonObject): Promise<PreparedCreate>;
+  /**
+   * Resolves once what the creator relies on next is in place (e.g. the controllers have made them the
+   * owner of the cluster they created, so they can read it at once), with the object as it is then.
+   */
+  settled?(ctx: RequestContext, stored: StoredObject<JsonObject>): Promise<StoredObject<JsonObject>>;
   /** Checks and completes a merged update. Throws ApiError to refuse. */
   prepareUpdate?(ctx: RequestContext, current: StoredObject<JsonObject>, merged: JsonObject, changed: string[]): Promise<JsonObject>;
   /** Refuses a delete by throwing ApiError. */

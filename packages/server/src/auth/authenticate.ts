@@ -50,7 +50,6 @@ export class Authenticator {
     return {
       userId: user.id,
       username: user.data.username ?? '',
-      isAdmin: user.data.admin === true,
       mustChangePassword: user.data.mustChangePassword === true,
       tokenId: token.id,
       tokenIsDerived: token.data.isDerived === true,

@@ -49,6 +49,10 @@ export class Cache<T> implements Lister<T> {
     for (const obj of this.#items.values()) file(index, obj);
   }
 
+  hasIndex(name: string): boolean {
+    return this.#indexes.has(name);
+  }
+
   get(id: string): StoredObject<T> | undefined {
     return this.#items.get(id);
   }

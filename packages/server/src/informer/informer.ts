@@ -82,6 +82,10 @@ export class Informer<T> implements Lister<T> {
     this.#cache.addIndex(name, fn);
   }
 
+  hasIndex(name: string): boolean {
+    return this.#cache.hasIndex(name);
+  }
+
   /**
    * Registers event callbacks; returns a function that unregisters them. A handler added after objects are
    * cached first gets `add` for each of them, as client-go does.

@@ -5,7 +5,7 @@ import { generateName, randomString } from '../../auth/secrets.js';
 import type { JsonObject } from '../../schema/validate.js';
 import { caChecksum } from '../../tls/checksum.js';
 import { memoizeByKey } from '../../util/memoize.js';
-import { isAdmin, isAuthenticated } from '../access.js';
+import type { Access } from '../rbac/access.js';
 import type { ClusterData } from '../clusters/schema.js';
 import type { Settings } from '../settings/settings.js';
 import { registrationCommands } from './commands.js';
@@ -15,6 +15,7 @@ export interface RegistrationTokenKindDeps {
   cache: ObjectCache<ClusterRegistrationTokenData>;
   clusters: ObjectCache<ClusterData>;
   settings: Settings;
+  access: Access;
 }
 
 /** The URL agents are told to reach: `server-url` when set, else the one this request came in on. */
@@ -35,7 +36,7 @@ export function clusterRegistrationTokenKind(deps: RegistrationTokenKindDeps): R
   return {
     schema: clusterRegistrationTokenSchema,
     cache: deps.cache as ObjectCache<JsonObject>,
-    allowed: (ctx, verb) => (verb === 'list' ? isAuthenticated(ctx) : isAdmin(ctx)),
+    allowed: deps.access.kindAllowed('clusterregistrationtokens', (o) => ({ clusterId: String(o.data.clusterId) })),
     async prepareCreate(_ctx, input) {
       const clusterId = String(input.clusterId);
       if (!clusters.get(clusterId)) {

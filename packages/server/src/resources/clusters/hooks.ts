@@ -3,13 +3,16 @@ import { ApiError } from '../../api/errors.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
 import { generateName } from '../../auth/secrets.js';
 import type { JsonObject } from '../../schema/validate.js';
-import { isAdmin, isAuthenticated } from '../access.js';
+import type { Access } from '../rbac/access.js';
 import { clusterSchema, type ClusterData } from './schema.js';
 import { clusterDriver, desiredConditions } from './status.js';
 
 export interface ClusterKindDeps {
   cache: ObjectCache<ClusterData>;
   now: () => Date;
+  access: Access;
+  /** Resolves once the creator of a new cluster is its owner (see ResourceKind.settled). */
+  settled: NonNullable<ResourceKind['settled']>;
 }
 
 function assertNameFree(cache: ObjectCache<ClusterData>, name: string, exceptId?: string) {
@@ -17,19 +20,18 @@ function assertNameFree(cache: ObjectCache<ClusterData>, name: string, exceptId?
   if (taken) throw new ApiError('NotUnique', `cluster name "${name}" is already in use`, 'name');
 }
 
-/** `/v3/clusters`: custom (RKE config), imported (no config) and the built-in `local`. Admins only for now. */
+/** `/v3/clusters`: custom (RKE config), imported (no config) and the built-in `local`; seen by its members. */
 export function clusterKind(deps: ClusterKindDeps): ResourceKind {
   const { cache } = deps;
+  const byRules = deps.access.kindAllowed('clusters', (o) => ({ clusterId: o.id || undefined }));
   return {
     schema: clusterSchema,
     cache: cache as ObjectCache<JsonObject>,
     serializeCreates: true,
     relations: ['clusterregistrationtokens', 'nodes'],
-    allowed(ctx, verb, obj) {
-      if (verb === 'list') return isAuthenticated(ctx); // filtered by `get` per cluster
-      if (!isAdmin(ctx)) return false;
-      return !(verb === 'delete' && obj?.data.internal === true);
-    },
+    // The built-in `local` cluster offers no remove link, whoever asks.
+    allowed: (ctx, verb, obj) => !(verb === 'delete' && obj?.data.internal === true) && byRules(ctx, verb, obj),
+    settled: deps.settled,
     async prepareCreate(ctx, input) {
       assertNameFree(cache, String(input.name));
       const data = { ...input, creatorId: requireCaller(ctx).userId, internal: false } as ClusterData & JsonObject;

@@ -3,16 +3,17 @@ import { formatResource } from '../../api/format.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
 import type { JsonObject } from '../../schema/validate.js';
 import type { ResourceStore, StoredObject } from '../../store/types.js';
-import { isAdmin, isAuthenticated } from '../access.js';
+import type { Access } from '../rbac/access.js';
 import { nodeSchema, type NodeData } from './schema.js';
 
 export interface NodeKindDeps {
   cache: ObjectCache<NodeData>;
   store: ResourceStore;
+  access: Access;
 }
 
 /**
- * `/v3/nodes`: read by everyone signed in (filtered per node), changed by admins. Deleting a node is what
+ * `/v3/nodes`: read and changed by who may, in the node's cluster (cluster owners, node managers, members read). Deleting a node is what
  * tells its agent to stop: the node controller closes the tunnel with "node removed" and the agent exits 0.
  */
 export function nodeKind(deps: NodeKindDeps): ResourceKind {
@@ -28,10 +29,7 @@ export function nodeKind(deps: NodeKindDeps): ResourceKind {
   const kind: ResourceKind = {
     schema: nodeSchema,
     cache: cache as ObjectCache<JsonObject>,
-    allowed(ctx, verb) {
-      if (verb === 'list') return isAuthenticated(ctx);
-      return isAdmin(ctx);
-    },
+    allowed: deps.access.kindAllowed('nodes', (o) => ({ clusterId: String(o.data.clusterId) })),
     availableActions: (_ctx, obj) => [obj.data.unschedulable === true ? 'uncordon' : 'cordon'],
     actions: { cordon: setUnschedulable(true), uncordon: setUnschedulable(false) },
   };

@@ -1,8 +1,7 @@
-import type { RequestContext } from '../../api/context.js';
 import { ApiError } from '../../api/errors.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
 import type { JsonObject } from '../../schema/validate.js';
-import { isAdmin, isAuthenticated } from '../access.js';
+import { globalScope, type Access } from '../rbac/access.js';
 import { settingSchema, type SettingData } from './schema.js';
 import type { Settings } from './settings.js';
 
@@ -13,16 +12,13 @@ function refuseReadOnly(settings: Settings, name: string) {
   if (settings.definition(name)?.readOnly) throw new ApiError('MethodNotAllow', `setting ${name} is readOnly`);
 }
 
-/** `/v3/settings`: everyone signed in reads; admins create, change and delete custom ones. */
-export function settingKind(cache: ObjectCache<SettingData>, settings: Settings): ResourceKind {
+/** `/v3/settings`: read by who holds a rule for it (every built-in global role), changed by settings managers. */
+export function settingKind(cache: ObjectCache<SettingData>, settings: Settings, access: Access): ResourceKind {
   const readOnly = (name: string) => settings.envValue(name) !== undefined || settings.definition(name)?.readOnly === true;
   return {
     schema: settingSchema,
     cache: cache as ObjectCache<JsonObject>,
-    allowed(ctx: RequestContext, verb, obj) {
-      if (verb === 'list' || verb === 'get') return isAuthenticated(ctx);
-      return isAdmin(ctx);
-    },
+    allowed: access.kindAllowed('settings', globalScope),
     publicRead: (id) => settings.definition(id)?.public === true,
     async prepareCreate(_ctx, input) {
       const name = String(input.name);

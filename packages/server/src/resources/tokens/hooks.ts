@@ -5,7 +5,7 @@ import { CSRF_COOKIE, SESSION_COOKIE } from '../../auth/credentials.js';
 import type { JsonObject } from '../../schema/validate.js';
 import type { ResourceStore } from '../../store/types.js';
 import { requireCaller } from '../../api/context.js';
-import { isAdmin, isSelf } from '../access.js';
+import type { Access } from '../rbac/access.js';
 import type { Settings } from '../settings/settings.js';
 import { cappedTtl, newToken } from './issue.js';
 import { tokenSchema, type TokenData } from './schema.js';
@@ -19,14 +19,16 @@ export function tokenKind(deps: {
   store: ResourceStore;
   settings: Settings;
   now: () => Date;
+  access: Access;
 }): ResourceKind {
-  const { store, settings, now } = deps;
+  const { store, settings, now, access } = deps;
   return {
     schema: tokenSchema,
     cache: deps.cache as ObjectCache<JsonObject>,
     allowed(ctx, verb, obj) {
       if (!ctx.caller) return false;
-      return obj === undefined ? true : isSelf(ctx, obj.data.userId);
+      // Everyone creates their own tokens (the user is the caller, not a field of the body).
+      return obj === undefined || verb === 'create' || access.isSelf(ctx, obj.data.userId);
     },
     async prepareCreate(ctx, input) {
       const caller = requireCaller(ctx);
@@ -45,8 +47,8 @@ export function tokenKind(deps: {
       return { id: token.id, data: { ...input, ...token.data }, shownOnce: { token: token.value } };
     },
     async prepareUpdate(ctx, _current, merged, changed) {
-      if (changed.includes('enabled') && !isAdmin(ctx)) {
-        throw new ApiError('PermissionDenied', 'only an administrator may enable or disable a token');
+      if (changed.includes('enabled') && !access.can(ctx, 'update', 'tokens')) {
+        throw new ApiError('PermissionDenied', 'only a user who may manage all tokens may enable or disable one');
       }
       return merged;
     },

@@ -6,7 +6,7 @@ import type { UserData } from './schema.js';
 
 /**
  * On first start (no users at all) creates the default admin: username `admin`, password `admin`, which
- * must be changed before anything else (as Rancher 2.0–2.5 do).
+ * must be changed before anything else (as Rancher 2.0–2.5 do), bound to the global role `admin`.
  */
 export async function ensureDefaultAdmin(store: ResourceStore): Promise<string | undefined> {
   const { items } = await store.list('user');
@@ -20,9 +20,9 @@ export async function ensureDefaultAdmin(store: ResourceStore): Promise<string |
     enabled: true,
     principalIds: [`local://${id}`],
     passwordHash: await hashPassword('admin'),
-    admin: true,
     labels: { 'authz.management.cattle.io/bootstrapping': 'admin-user' },
   };
   await store.create('user', id, data);
+  await store.create('globalRoleBinding', generateName('globalrolebinding'), { globalRoleId: 'admin', userId: id, name: '' });
   return id;
 }

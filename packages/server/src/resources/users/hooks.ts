@@ -7,7 +7,7 @@ import { generateName } from '../../auth/secrets.js';
 import { validateCreate, type JsonObject } from '../../schema/validate.js';
 import { tolerate } from '../../store/tolerate.js';
 import { StoreNotFoundError, type ResourceStore, type StoredObject } from '../../store/types.js';
-import { isAdmin, isAuthenticated, isSelf } from '../access.js';
+import { globalScope, type Access } from '../rbac/access.js';
 import type { Settings } from '../settings/settings.js';
 import { checkNewPassword } from './passwords.js';
 import { changePasswordInput, setPasswordInput, userSchema, type UserData } from './schema.js';
@@ -17,13 +17,19 @@ export interface UserKindDeps {
   settingsCache: ObjectCache<unknown>;
   store: ResourceStore;
   settings: Settings;
+  access: Access;
+  /** Resolves once a new user has the default global roles (see ResourceKind.settled). */
+  settled: NonNullable<ResourceKind['settled']>;
 }
 
 const ADMIN_ONLY_FIELDS = ['enabled', 'mustChangePassword'];
 
-/** `/v3/users`: admins manage every user; a user reads and edits only themself. */
+/** `/v3/users`: user managers manage every user; everyone reads and edits themself. */
 export function userKind(deps: UserKindDeps): ResourceKind {
-  const { cache, store, settings } = deps;
+  const { cache, store, settings, access } = deps;
+  const byRules = access.kindAllowed('users', globalScope);
+  const isSelf = (ctx: RequestContext, id: unknown) => access.isSelf(ctx, id);
+  const mayManage = (ctx: RequestContext) => access.can(ctx, 'update', 'users');
   const minLength = () => settings.getInt('password-min-length', 12);
 
   /**
@@ -47,11 +53,10 @@ export function userKind(deps: UserKindDeps): ResourceKind {
     schema: userSchema,
     cache: cache as ObjectCache<JsonObject>,
     serializeCreates: true,
+    settled: deps.settled,
     allowed(ctx, verb, obj) {
-      if (isAdmin(ctx)) return true;
-      if (verb === 'list') return isAuthenticated(ctx);
-      if (verb === 'get' || verb === 'update') return obj !== undefined && isSelf(ctx, obj.id);
-      return false;
+      if (byRules(ctx, verb, obj)) return true;
+      return (verb === 'get' || verb === 'update') && obj !== undefined && isSelf(ctx, obj.id);
     },
     async prepareCreate(_ctx, input) {
       const username = String(input.username);
@@ -67,8 +72,8 @@ export function userKind(deps: UserKindDeps): ResourceKind {
       return { id, data: { ...rest, principalIds: [`local://${id}`], passwordHash: await hashPassword(String(password)) } };
     },
     async prepareUpdate(ctx, current, merged, changed) {
-      if (!isAdmin(ctx) && changed.some((f) => ADMIN_ONLY_FIELDS.includes(f))) {
-        throw new ApiError('PermissionDenied', `only an administrator may change ${ADMIN_ONLY_FIELDS.join(' or ')}`);
+      if (!mayManage(ctx) && changed.some((f) => ADMIN_ONLY_FIELDS.includes(f))) {
+        throw new ApiError('PermissionDenied', `only a user manager may change ${ADMIN_ONLY_FIELDS.join(' or ')}`);
       }
       if (isSelf(ctx, current.id) && merged.enabled === false) {
         throw new ApiError('InvalidAction', 'you cannot deactivate yourself', 'enabled');
@@ -78,7 +83,7 @@ export function userKind(deps: UserKindDeps): ResourceKind {
     checkDelete(ctx, obj) {
       if (isSelf(ctx, obj.id)) throw new ApiError('InvalidAction', 'you cannot delete yourself');
     },
-    availableActions: (ctx) => (isAdmin(ctx) ? ['setpassword'] : []),
+    availableActions: (ctx) => (mayManage(ctx) ? ['setpassword'] : []),
     format(ctx, obj, out) {
       out.me = isSelf(ctx, obj.id);
     },
@@ -101,7 +106,7 @@ export function userKind(deps: UserKindDeps): ResourceKind {
     },
     actions: {
       async setpassword(ctx, user, body) {
-        if (!isAdmin(ctx)) throw new ApiError('PermissionDenied', 'only an administrator may set passwords');
+        if (!mayManage(ctx)) throw new ApiError('PermissionDenied', 'only a user manager may set passwords');
         const input = validateCreate(setPasswordInput.fields, body);
         checkNewPassword(String(input.newPassword), String(user.data.username ?? ''), minLength());
         const saved = await savePassword(user, String(input.newPassword), ctx.caller?.userId === user.id ? ctx.caller.tokenId : undefined);

@@ -33,6 +33,6 @@ export const setPasswordInput = defineSchema(
 export type UserData = Resource<typeof userSchema.fields> & {
   /** scrypt hash of the password. Internal: never output. */
   passwordHash?: string;
-  /** Global admin until global role bindings exist. Internal. */
-  admin?: boolean;
+  /** Set once the `newUserDefault` global roles were bound (by the user-roles controller). Internal. */
+  defaultRolesBound?: boolean;
 };

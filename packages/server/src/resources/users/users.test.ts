@@ -64,7 +64,7 @@ describe('identity: login, passwords and users', () => {
     assert.equal(reset.json.source, 'default');
   });
 
-  test('admins create users; users see and edit only themselves', async () => {
+  test('admins create users; users see and edit only themselves, and own the clusters they create', async () => {
     const admin = await srv.login('admin', ADMIN_PASSWORD);
     const created = await srv.request('POST', '/v3/users', {
       token: admin,
@@ -85,8 +85,11 @@ describe('identity: login, passwords and users', () => {
     assert.deepEqual(users.json.data.map((u: { username: string }) => u.username), ['alice']);
     assert.equal(users.json.data[0].me, true);
     assert.equal((await srv.request('GET', '/v3/clusters', { token: alice })).json.data.length, 0);
-    const create = await srv.request('POST', '/v3/clusters', { token: alice, body: { name: 'not-yours' } });
-    assert.equal(create.status, 403);
+    // New users get the `user` global role (newUserDefault): they may create clusters, and own what they create.
+    const create = await srv.request('POST', '/v3/clusters', { token: alice, body: { name: 'alices-own' } });
+    assert.equal(create.status, 201, create.text);
+    assert.equal((await srv.request('GET', `/v3/clusters/${create.json.id}`, { token: alice })).status, 200);
+    assert.equal((await srv.request('POST', '/v3/settings', { token: alice, body: { name: 'mine', value: 'x' } })).status, 403);
     const rename = await srv.request('PUT', `/v3/users/${created.json.id}`, { token: alice, body: { name: 'Alice A.' } });
     assert.equal(rename.status, 200, rename.text);
     const promote = await srv.request('PUT', `/v3/users/${created.json.id}`, { token: alice, body: { enabled: false } });
