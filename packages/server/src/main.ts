@@ -44,7 +44,10 @@ async function runServer(raw: RawServerOptions): Promise<void> {
 export function serverCommand(): Command {
   const server = new Command('server').description('run the Paddock server (HTTPS API, UI and agent tunnel endpoint)');
   for (const o of SERVER_OPTIONS) {
-    const option = new Option(o.cli, o.help).env(o.env);
+    // commander sets a boolean flag from any value of its variable ("false" too), so flags read theirs
+    // in parseServerConfig; the help still names the variable.
+    const takesValue = o.cli.includes('<');
+    const option = takesValue ? new Option(o.cli, o.help).env(o.env) : new Option(o.cli, `${o.help} (env: ${o.env}=true)`);
     server.addOption(o.default === undefined ? option : option.default(o.default));
   }
   server.action(async (opts: RawServerOptions) => {

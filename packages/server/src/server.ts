@@ -9,6 +9,9 @@ import { registerApiRoutes, sendError } from './api/http.js';
 import { ApiHandler } from './api/handler.js';
 import { BODY_LIMIT } from './api/limits.js';
 import { ResponseCache } from './api/response-cache.js';
+import { AuditFile } from './auth/audit/audit-file.js';
+import { AuditLog } from './auth/audit/audit-log.js';
+import { AuditHooks } from './auth/audit/hooks.js';
 import { Authenticator } from './auth/authenticate.js';
 import { LoginThrottle } from './auth/throttle.js';
 import type { ServerConfig } from './config/config.js';
@@ -131,6 +134,14 @@ function rbacControllers(store: ResourceStore, i: Informers, logger: PinoLogger)
   ];
 }
 
+/** The audit log `--audit-*` asks for: a size-rotated file under the data dir, echoed to stdout if wanted. */
+function openAuditLog(config: ServerConfig, now: () => Date): AuditLog {
+  const { level, path, maxBytes, maxBackups, stdout } = config.audit;
+  const file = level === 0 ? undefined : new AuditFile({ path, maxBytes, maxBackups });
+  const echo = stdout ? (line: string) => process.stdout.write(line) : undefined;
+  return new AuditLog({ level, file, echo, now });
+}
+
 /** Tunnel liveness from `--agent-timeout`: ping often enough that a live agent is always heard in time. */
 function tunnelLimits(timeoutSeconds: number) {
   const pingTimeoutMs = timeoutSeconds * 1000;
@@ -180,6 +191,9 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     frameworkErrors: (err, req, reply) => sendError(reply, req, err),
     forceCloseConnections: 'idle',
   });
+  const audit = openAuditLog(config, now);
+  const auditHooks = new AuditHooks(audit);
+  auditHooks.register(app);
   registerApiRoutes(app, {
     v3: new ApiHandler(versions.v3, store),
     v3Public: new ApiHandler(versions.v3Public, store),
@@ -187,6 +201,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     cacerts: () => tls.current().cacerts,
     openapi: memoizeByKey((baseUrl: string) => openApiDocument([versions.v3, versions.v3Public], baseUrl, PADDOCK_VERSION), 16),
     responses,
+    noteCaller: (req, caller) => auditHooks.noteCaller(req, caller),
   });
   await app.ready();
 
@@ -243,6 +258,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     registry.closeAll('server shutting down');
     tunnels.close();
     await app.close();
+    await audit.close();
     await reissuing;
     stop.abort();
     await Promise.allSettled(running);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
 import { CSRF_COOKIE, credentialSource, readCookie } from '../auth/credentials.js';
 import type { JsonObject } from '../schema/validate.js';
-import type { RequestContext } from './context.js';
+import type { Caller, RequestContext } from './context.js';
 import { ApiError } from './errors.js';
 import { BODY_LIMIT } from './limits.js';
 import { toApiError } from './error-handler.js';
@@ -22,6 +22,8 @@ export interface ApiRoutesDeps {
   openapi: (baseUrl: string) => JsonObject;
   /** Reuses rendered GET responses until the store changes. */
   responses: ResponseCache;
+  /** Told who made each request, once authentication has said (for the audit log). */
+  noteCaller?: (req: FastifyRequest, caller: Caller | undefined) => void;
 }
 
 /** A host[:port] as URLs may carry it; anything else in a Host-like header is ignored. */
@@ -139,6 +141,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     const base = baseUrl(req);
     const segments = segmentsAfter(req.url, root);
     const caller = root === '/v3' ? deps.authenticator.authenticate(req.headers) : undefined;
+    deps.noteCaller?.(req, caller);
     if (caller) checkCsrf(req);
     const html = wantsHtml(req, query);
     // A GET's answer depends only on the URL, the caller and the store's state: cache it per generation.

@@ -25,8 +25,19 @@ describe('parseServerConfig', () => {
       tlsKey: undefined,
       logLevel: 'info',
       agentTimeoutSeconds: 40,
+      audit: { level: 1, path: resolve('./data/audit/audit.log'), maxBytes: 100 * 1024 * 1024, maxBackups: 10, stdout: false },
       settingsFromEnv: {},
     });
+  });
+
+  test('the audit log: level, path, rotation and stdout from flags or the environment', () => {
+    const audit = parseServerConfig({ dataDir: '/srv/p', auditLevel: '3', auditLogMaxsize: '5', auditLogStdout: true }, {}).audit;
+    assert.deepEqual(audit, { level: 3, path: '/srv/p/audit/audit.log', maxBytes: 5 * 1024 * 1024, maxBackups: 10, stdout: true });
+    const fromEnv = parseServerConfig({}, { PADDOCK_AUDIT_LOG_STDOUT: 'false', PADDOCK_AUDIT_LOG_PATH: '/var/log/p.log', PADDOCK_AUDIT_LEVEL: '0' }).audit;
+    assert.deepEqual([fromEnv.stdout, fromEnv.path, fromEnv.level], [false, '/var/log/p.log', 0]);
+    configError(() => parseServerConfig({ auditLevel: '4' }, {}), '--audit-level');
+    configError(() => parseServerConfig({ auditLogMaxbackup: '0' }, {}), '--audit-log-maxbackup');
+    configError(() => parseServerConfig({}, { PADDOCK_AUDIT_LOG_STDOUT: 'maybe' }), '--audit-log-stdout');
   });
 
   test('PADDOCK_* environment variables are used when no flag is given', () => {
@@ -50,6 +61,7 @@ describe('parseServerConfig', () => {
       tlsKey: '/etc/tls/key.pem',
       logLevel: 'debug',
       agentTimeoutSeconds: 40,
+      audit: { level: 1, path: '/var/lib/paddock/audit/audit.log', maxBytes: 100 * 1024 * 1024, maxBackups: 10, stdout: false },
       settingsFromEnv: {},
     });
   });

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { serverUrlProblem } from './server-url.js';
 
 /** Everything the server is configured with, parsed and checked once at start (flags, then PADDOCK_* env). */
@@ -14,8 +14,19 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** An agent tunnel silent this long is considered dead (its node becomes unavailable). */
   agentTimeoutSeconds: number;
+  audit: AuditConfig;
   /** Setting overrides from the environment (`CATTLE_<NAME>`), by setting name. */
   settingsFromEnv: Record<string, string>;
+}
+
+export interface AuditConfig {
+  /** 0 off, 1 metadata, 2 + request body, 3 + response body (Rancher's levels). */
+  level: 0 | 1 | 2 | 3;
+  path: string;
+  maxBytes: number;
+  maxBackups: number;
+  /** Echo every entry to stdout too. */
+  stdout: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -40,6 +51,12 @@ export interface RawServerOptions {
   tlsKey?: string;
   logLevel?: string;
   agentTimeout?: string;
+  auditLevel?: string;
+  auditLogPath?: string;
+  auditLogMaxsize?: string;
+  auditLogMaxbackup?: string;
+  /** A flag: commander gives `true`; the environment gives text. */
+  auditLogStdout?: string | boolean;
 }
 
 export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: string; help: string; default?: string }[] = [
@@ -52,6 +69,17 @@ export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: s
   { flag: 'tlsKey', cli: '--tls-key <file>', env: 'PADDOCK_TLS_KEY', help: 'PEM private key of --tls-cert' },
   { flag: 'agentTimeout', cli: '--agent-timeout <seconds>', env: 'PADDOCK_AGENT_TIMEOUT', help: 'seconds of silence after which an agent tunnel is dead and its node unavailable', default: '40' },
   { flag: 'logLevel', cli: '--log-level <level>', env: 'PADDOCK_LOG_LEVEL', help: `log level (${LOG_LEVELS.join(', ')})`, default: 'info' },
+  {
+    flag: 'auditLevel',
+    cli: '--audit-level <0-3>',
+    env: 'PADDOCK_AUDIT_LEVEL',
+    help: 'API audit log: 0 off, 1 metadata, 2 + request bodies, 3 + response bodies (secrets always redacted)',
+    default: '1',
+  },
+  { flag: 'auditLogPath', cli: '--audit-log-path <file>', env: 'PADDOCK_AUDIT_LOG_PATH', help: 'audit log file (default <data-dir>/audit/audit.log)' },
+  { flag: 'auditLogMaxsize', cli: '--audit-log-maxsize <MB>', env: 'PADDOCK_AUDIT_LOG_MAXSIZE', help: 'rotate the audit log at this size in megabytes', default: '100' },
+  { flag: 'auditLogMaxbackup', cli: '--audit-log-maxbackup <n>', env: 'PADDOCK_AUDIT_LOG_MAXBACKUP', help: 'rotated audit log files to keep', default: '10' },
+  { flag: 'auditLogStdout', cli: '--audit-log-stdout', env: 'PADDOCK_AUDIT_LOG_STDOUT', help: 'also write audit entries to stdout' },
 ];
 
 function port(value: string, flag: string, allowZero: boolean): number {
@@ -68,11 +96,45 @@ function seconds(value: string, flag: string): number {
   return n;
 }
 
+function wholeNumber(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+function flagValue(value: string | boolean | undefined, flag: string): boolean {
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  const text = value.trim().toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(text)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  throw new ConfigError(`${flag} takes true or false, got "${value}"`);
+}
+
+function auditConfig(pick: (flag: keyof RawServerOptions) => string | boolean | undefined, dataDir: string): AuditConfig {
+  const text = (flag: keyof RawServerOptions, fallback: string) => {
+    const v = pick(flag);
+    return typeof v === 'string' ? v : fallback;
+  };
+  const path = pick('auditLogPath');
+  return {
+    level: wholeNumber(text('auditLevel', '1'), '--audit-level', 0, 3) as AuditConfig['level'],
+    path: typeof path === 'string' && path !== '' ? resolve(path) : join(dataDir, 'audit', 'audit.log'),
+    maxBytes: wholeNumber(text('auditLogMaxsize', '100'), '--audit-log-maxsize', 1, 100_000) * 1024 * 1024,
+    maxBackups: wholeNumber(text('auditLogMaxbackup', '10'), '--audit-log-maxbackup', 1, 1000),
+    stdout: flagValue(pick('auditLogStdout'), '--audit-log-stdout'),
+  };
+}
+
 /** Checks raw options (flags win over PADDOCK_* env, env over defaults) and builds the config. */
 export function parseServerConfig(raw: RawServerOptions, env: NodeJS.ProcessEnv): ServerConfig {
-  const pick = (flag: keyof RawServerOptions): string | undefined => {
+  const pickAny = (flag: keyof RawServerOptions): string | boolean | undefined => {
     const spec = SERVER_OPTIONS.find((o) => o.flag === flag);
     return raw[flag] ?? (spec ? env[spec.env] : undefined) ?? spec?.default;
+  };
+  const pick = (flag: keyof RawServerOptions): string | undefined => {
+    const v = pickAny(flag);
+    return typeof v === 'string' ? v : undefined;
   };
   const logLevel = pick('logLevel') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -94,8 +156,9 @@ export function parseServerConfig(raw: RawServerOptions, env: NodeJS.ProcessEnv)
   const envUrl = settingsFromEnv['server-url'];
   const envUrlProblem = envUrl === undefined || envUrl === '' ? undefined : serverUrlProblem(envUrl);
   if (envUrlProblem) throw new ConfigError(`CATTLE_SERVER_URL: ${envUrlProblem}`);
+  const dataDir = resolve(pick('dataDir') ?? './data');
   return {
-    dataDir: resolve(pick('dataDir') ?? './data'),
+    dataDir,
     httpsPort: port(pick('httpsPort') ?? '443', '--https-port', true),
     httpPort: port(pick('httpPort') ?? '80', '--http-port', true),
     bindAddress: pick('bindAddress') ?? '0.0.0.0',
@@ -104,6 +167,7 @@ export function parseServerConfig(raw: RawServerOptions, env: NodeJS.ProcessEnv)
     tlsKey: tlsKey && resolve(tlsKey),
     logLevel: logLevel as LogLevel,
     agentTimeoutSeconds: seconds(pick('agentTimeout') ?? '40', '--agent-timeout'),
+    audit: auditConfig(pickAny, dataDir),
     settingsFromEnv,
   };
 }
