@@ -12,6 +12,8 @@ export interface LoadOptions {
   ca: string;
   /** The server's process, to measure the CPU it spends (is it saturated, or is the load generator the limit?). */
   serverPid: number;
+  /** Give every request its own query string (`?_n=<count>`), so no response cache can answer it. */
+  uniquePaths?: boolean;
 }
 
 export interface LoadResult {
@@ -34,6 +36,15 @@ export interface LoadResult {
   serverCpuMsPerRequest: number;
 }
 
+/** An autocannon setupRequest that appends a counter to each request's path. */
+function uniquePath() {
+  let n = 0;
+  return (req: { path?: string }) => {
+    const path = req.path ?? '/';
+    return { ...req, path: `${path}${path.includes('?') ? '&' : '?'}_n=${n++}` };
+  };
+}
+
 function runAutocannon(options: LoadOptions, onLatency: (ms: number) => void): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -43,6 +54,7 @@ function runAutocannon(options: LoadOptions, onLatency: (ms: number) => void): P
         duration: options.durationSeconds,
         headers: options.headers,
         tlsOptions: { ca: options.ca },
+        ...(options.uniquePaths ? { requests: [{ setupRequest: uniquePath() }] } : {}),
       },
       (err: unknown, result: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
     );

@@ -7,7 +7,7 @@
 // Every server runs in its own process; autocannon runs in this one. Knobs (env): BENCH_DURATION (seconds per
 // measured load run, default 10), BENCH_WARMUP (seconds, default 2), BENCH_AGENTS (simulated agents, default
 // 5000; 0 skips the tunnel-count, registration and restart figures), BENCH_TUNNEL_MIB (MiB per throughput
-// run, default 256).
+// run, default 256), BENCH_AUTHZ (1 measures access control at scale (authz.ts), 0 skips it).
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startBareFastify } from './bare-fastify.js';
@@ -15,6 +15,7 @@ import { measureLoad, type LoadResult } from './latency.js';
 import { captureResponse, prepareData, readCa, startPaddock, waitUntilSettled } from './paddock.js';
 import { cleanupAll, installCleanupHandlers, makeTempDir, readRssMb, sleep, stopChild } from './processes.js';
 import { measureAgentSwarm, type AgentSwarmResult } from './agents.js';
+import { measureAuthz, type AuthzResult } from './authz.js';
 import { measureStarts } from './startup.js';
 import { measureTunnelAndAgent } from './tunnel-throughput.js';
 import { median, ms, round } from './stats.js';
@@ -37,6 +38,7 @@ function countFromEnv(name: string, fallback: number, max: number): number {
 const AGENTS = countFromEnv('BENCH_AGENTS', 5000, 10_000);
 const SWARM_PROCESSES = 4;
 const TUNNEL_MIB = Math.max(1, countFromEnv('BENCH_TUNNEL_MIB', 256, 4096));
+const AUTHZ = countFromEnv('BENCH_AUTHZ', 1, 1) === 1;
 const ROUTE = '/v3/clusters';
 
 const TARGETS = { startMs: 1000, idleRssMb: 150, p95At1Ms: 15, rpsRatio: 0.5 };
@@ -130,6 +132,11 @@ async function main(): Promise<void> {
   if (AGENTS > 0) swarm = await measureAgentSwarm(AGENTS, SWARM_PROCESSES, log);
   else log('agent tunnels, registrations and restart recovery: skipped (BENCH_AGENTS=0)');
   const tunnel = await measureTunnelAndAgent(TUNNEL_MIB, log);
+
+  // 6. Access control at scale.
+  let authz: AuthzResult | undefined;
+  if (AUTHZ) authz = await measureAuthz(DURATION_S, WARMUP_S, log);
+  else log('access control at scale: skipped (BENCH_AUTHZ=0)');
   const totalSeconds = (performance.now() - benchStarted) / 1000;
   log(`bench time: ${totalSeconds.toFixed(1)} s`);
 
@@ -144,6 +151,7 @@ async function main(): Promise<void> {
       rpsRatio64: round(ratio, 3),
       agents: swarm?.json ?? null,
       tunnel: tunnel.json,
+      authz: authz?.json ?? null,
       targetsMet: {
         startMedian: startMedian <= TARGETS.startMs,
         startMax: startMax <= TARGETS.startMs,
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
         rpsRatio: ratio >= TARGETS.rpsRatio,
         ...(swarm?.targetsMet ?? {}),
         ...tunnel.targetsMet,
+        ...(authz?.targetsMet ?? {}),
       },
       benchSeconds: round(totalSeconds, 1),
     }),
