@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger as PinoLogger } from 'pino';
 import { registerApiRoutes, sendError } from './api/http.js';
 import { ApiHandler } from './api/handler.js';
+import { SubscribeEndpoint, type ChangeFeed } from './api/subscribe.js';
 import { BODY_LIMIT } from './api/limits.js';
 import { ResponseCache } from './api/response-cache.js';
 import { AuditFile } from './auth/audit/audit-file.js';
@@ -191,13 +192,14 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     frameworkErrors: (err, req, reply) => sendError(reply, req, err),
     forceCloseConnections: 'idle',
   });
+  const authenticator = new Authenticator(informers.token, informers.user, () => now().getTime());
   const audit = openAuditLog(config, now);
   const auditHooks = new AuditHooks(audit);
   auditHooks.register(app);
   registerApiRoutes(app, {
     v3: new ApiHandler(versions.v3, store),
     v3Public: new ApiHandler(versions.v3Public, store),
-    authenticator: new Authenticator(informers.token, informers.user, () => now().getTime()),
+    authenticator,
     cacerts: () => tls.current().cacerts,
     openapi: memoizeByKey((baseUrl: string) => openApiDocument([versions.v3, versions.v3Public], baseUrl, PADDOCK_VERSION), 16),
     responses,
@@ -216,7 +218,13 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     limits: tunnelLimits(config.agentTimeoutSeconds),
     logger: logger.child({ component: 'tunnel' }),
   });
+  const subscriptions = new SubscribeEndpoint({
+    version: versions.v3,
+    feeds: (schemaId) => (informers as unknown as Record<string, ChangeFeed | undefined>)[schemaId],
+    authenticator,
+  });
   app.server.on('upgrade', (req, socket, head) => {
+    if (subscriptions.handleUpgrade(req, socket, head)) return;
     if (!tunnels.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   const dialer = new Dialer(registry, (nodeId) => {
@@ -257,6 +265,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     await Promise.allSettled(controllers);
     registry.closeAll('server shutting down');
     tunnels.close();
+    subscriptions.close();
     await app.close();
     await audit.close();
     await reissuing;

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
 import { CSRF_COOKIE, credentialSource, readCookie } from '../auth/credentials.js';
@@ -33,14 +34,16 @@ const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
  * `https://host[:port]` as the client addressed us, honouring proxies' X-Forwarded-* headers. Only
  * well-formed values are taken: they end up in links and in the shell commands agents are started with.
  */
-function baseUrl(req: FastifyRequest): string {
+export function baseUrlOf(headers: IncomingHttpHeaders, protocol: 'http' | 'https'): string {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
-  const forwardedProto = first(req.headers['x-forwarded-proto'])?.replace(/^ws/, 'http');
-  const proto = forwardedProto === 'http' || forwardedProto === 'https' ? forwardedProto : req.protocol;
-  const candidates = [first(req.headers['x-api-host']), first(req.headers['x-forwarded-host']), req.headers.host];
+  const forwardedProto = first(headers['x-forwarded-proto'])?.replace(/^ws/, 'http');
+  const proto = forwardedProto === 'http' || forwardedProto === 'https' ? forwardedProto : protocol;
+  const candidates = [first(headers['x-api-host']), first(headers['x-forwarded-host']), headers.host];
   const host = candidates.find((h): h is string => h !== undefined && HOST.test(h)) ?? 'localhost';
   return `${proto}://${host}`;
 }
+
+const baseUrl = (req: FastifyRequest) => baseUrlOf(req.headers, req.protocol);
 
 function segmentsAfter(url: string, root: string): string[] {
   const path = url.split('?')[0] ?? '';

@@ -88,11 +88,12 @@ export class Informer<T> implements Lister<T> {
 
   /**
    * Registers event callbacks; returns a function that unregisters them. A handler added after objects are
-   * cached first gets `add` for each of them, as client-go does.
+   * cached first gets `add` for each of them, as client-go does, unless `replay` is false (changes from
+   * now on only, as a websocket subscriber wants).
    */
-  addHandler(handler: EventHandler<T>): () => void {
+  addHandler(handler: EventHandler<T>, options: { replay?: boolean } = {}): () => void {
     this.#handlers.add(handler);
-    for (const obj of this.#cache.list()) this.#call('add', () => handler.add?.(obj));
+    if (options.replay !== false) for (const obj of this.#cache.list()) this.#call('add', () => handler.add?.(obj));
     return () => {
       this.#handlers.delete(handler);
     };
