@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -34,6 +34,7 @@ import { TunnelEndpoint } from './tunnel/endpoint.js';
 import { TunnelRegistry } from './tunnel/registry.js';
 import { ensureDefaultAdmin } from './resources/users/bootstrap.js';
 import { openApiDocument } from './schema/openapi.js';
+import { EtcdStore } from './store/etcd/etcd-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { ResourceStore } from './store/types.js';
 import { CertificateManager, startRenewalLoop } from './tls/index.js';
@@ -135,6 +136,29 @@ function rbacControllers(store: ResourceStore, i: Informers, logger: PinoLogger)
   ];
 }
 
+/** The store `--datastore` names: SQLite under the data dir, or etcd. */
+async function openStore(config: ServerConfig): Promise<ResourceStore> {
+  const ds = config.datastore;
+  if (ds.type === 'sqlite') return SqliteStore.open({ path: join(config.dataDir, 'paddock.db') });
+  const read = (file: string | undefined) => (file ? readFile(file) : undefined);
+  const [ca, cert, key] = await Promise.all([read(ds.caFile), read(ds.certFile), read(ds.keyFile)]);
+  // https:// endpoints without a CA file are verified against the system's roots.
+  const tls = ca || cert ? { ca, cert, key } : undefined;
+  try {
+    return await EtcdStore.open({ endpoints: ds.endpoints, prefix: ds.prefix, tls });
+  } catch (err) {
+    throw new DatastoreError(`cannot reach etcd at ${ds.endpoints.join(', ')}: ${(err as Error).message}`);
+  }
+}
+
+/** The datastore could not be opened; phrased for the operator. */
+export class DatastoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatastoreError';
+  }
+}
+
 /** The audit log `--audit-*` asks for: a size-rotated file under the data dir, echoed to stdout if wanted. */
 function openAuditLog(config: ServerConfig, now: () => Date): AuditLog {
   const { level, path, maxBytes, maxBackups, stdout } = config.audit;
@@ -152,7 +176,7 @@ function tunnelLimits(timeoutSeconds: number) {
 /** Builds the whole server from its config, starts it, and returns once `/ping` can be answered. */
 export async function startServer(config: ServerConfig, logger: PinoLogger): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = SqliteStore.open({ path: join(config.dataDir, 'paddock.db') });
+  const store = await openStore(config);
   const stop = new AbortController();
   // Every informer, watch and controller listens on these; dozens of listeners are expected, not a leak.
   setMaxListeners(100, stop.signal);

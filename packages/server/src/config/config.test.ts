@@ -26,6 +26,7 @@ describe('parseServerConfig', () => {
       logLevel: 'info',
       agentTimeoutSeconds: 40,
       audit: { level: 1, path: resolve('./data/audit/audit.log'), maxBytes: 100 * 1024 * 1024, maxBackups: 10, stdout: false },
+      datastore: { type: 'sqlite' },
       settingsFromEnv: {},
     });
   });
@@ -38,6 +39,25 @@ describe('parseServerConfig', () => {
     configError(() => parseServerConfig({ auditLevel: '4' }, {}), '--audit-level');
     configError(() => parseServerConfig({ auditLogMaxbackup: '0' }, {}), '--audit-log-maxbackup');
     configError(() => parseServerConfig({}, { PADDOCK_AUDIT_LOG_STDOUT: 'maybe' }), '--audit-log-stdout');
+  });
+
+  test('the datastore: sqlite by default, etcd with checked endpoints and TLS files', () => {
+    const etcd = parseServerConfig({ datastore: 'etcd', etcdEndpoints: ' https://10.0.0.1:2379, https://10.0.0.2:2379 ', etcdCafile: '/ca.pem', etcdCertfile: '/c.pem', etcdKeyfile: '/k.pem' }, {});
+    assert.deepEqual(etcd.datastore, {
+      type: 'etcd',
+      endpoints: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379'],
+      prefix: '/paddock',
+      caFile: '/ca.pem',
+      certFile: '/c.pem',
+      keyFile: '/k.pem',
+    });
+    assert.deepEqual(parseServerConfig({}, { PADDOCK_DATASTORE: 'etcd', PADDOCK_ETCD_ENDPOINTS: 'http://127.0.0.1:2379' }).datastore.type, 'etcd');
+    configError(() => parseServerConfig({ datastore: 'mysql' }, {}), '--datastore');
+    configError(() => parseServerConfig({ datastore: 'etcd' }, {}), '--etcd-endpoints');
+    configError(() => parseServerConfig({ datastore: 'etcd', etcdEndpoints: 'localhost' }, {}), '--etcd-endpoints');
+    configError(() => parseServerConfig({ datastore: 'etcd', etcdEndpoints: 'http://a:1,https://b:2' }, {}), '--etcd-endpoints');
+    configError(() => parseServerConfig({ datastore: 'etcd', etcdEndpoints: 'http://a:1', etcdCafile: '/ca' }, {}), '--etcd-cafile');
+    configError(() => parseServerConfig({ datastore: 'etcd', etcdEndpoints: 'https://a:1', etcdCertfile: '/c' }, {}), '--etcd-keyfile');
   });
 
   test('PADDOCK_* environment variables are used when no flag is given', () => {
@@ -62,6 +82,7 @@ describe('parseServerConfig', () => {
       logLevel: 'debug',
       agentTimeoutSeconds: 40,
       audit: { level: 1, path: '/var/lib/paddock/audit/audit.log', maxBytes: 100 * 1024 * 1024, maxBackups: 10, stdout: false },
+      datastore: { type: 'sqlite' },
       settingsFromEnv: {},
     });
   });

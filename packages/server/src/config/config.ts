@@ -15,6 +15,7 @@ export interface ServerConfig {
   /** An agent tunnel silent this long is considered dead (its node becomes unavailable). */
   agentTimeoutSeconds: number;
   audit: AuditConfig;
+  datastore: DatastoreConfig;
   /** Setting overrides from the environment (`CATTLE_<NAME>`), by setting name. */
   settingsFromEnv: Record<string, string>;
 }
@@ -28,6 +29,11 @@ export interface AuditConfig {
   /** Echo every entry to stdout too. */
   stdout: boolean;
 }
+
+/** Where state lives: the embedded SQLite file under the data dir, or an etcd cluster. */
+export type DatastoreConfig =
+  | { type: 'sqlite' }
+  | { type: 'etcd'; endpoints: string[]; prefix: string; caFile?: string; certFile?: string; keyFile?: string };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -57,6 +63,12 @@ export interface RawServerOptions {
   auditLogMaxbackup?: string;
   /** A flag: commander gives `true`; the environment gives text. */
   auditLogStdout?: string | boolean;
+  datastore?: string;
+  etcdEndpoints?: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
+  etcdPrefix?: string;
 }
 
 export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: string; help: string; default?: string }[] = [
@@ -80,6 +92,12 @@ export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: s
   { flag: 'auditLogMaxsize', cli: '--audit-log-maxsize <MB>', env: 'PADDOCK_AUDIT_LOG_MAXSIZE', help: 'rotate the audit log at this size in megabytes', default: '100' },
   { flag: 'auditLogMaxbackup', cli: '--audit-log-maxbackup <n>', env: 'PADDOCK_AUDIT_LOG_MAXBACKUP', help: 'rotated audit log files to keep', default: '10' },
   { flag: 'auditLogStdout', cli: '--audit-log-stdout', env: 'PADDOCK_AUDIT_LOG_STDOUT', help: 'also write audit entries to stdout' },
+  { flag: 'datastore', cli: '--datastore <type>', env: 'PADDOCK_DATASTORE', help: 'where state lives: sqlite (a file under --data-dir) or etcd', default: 'sqlite' },
+  { flag: 'etcdEndpoints', cli: '--etcd-endpoints <urls>', env: 'PADDOCK_ETCD_ENDPOINTS', help: 'comma-separated etcd client URLs (with --datastore etcd)' },
+  { flag: 'etcdCafile', cli: '--etcd-cafile <file>', env: 'PADDOCK_ETCD_CAFILE', help: 'CA that signed the etcd servers\' certificates' },
+  { flag: 'etcdCertfile', cli: '--etcd-certfile <file>', env: 'PADDOCK_ETCD_CERTFILE', help: 'client certificate for etcd' },
+  { flag: 'etcdKeyfile', cli: '--etcd-keyfile <file>', env: 'PADDOCK_ETCD_KEYFILE', help: 'private key of --etcd-certfile' },
+  { flag: 'etcdPrefix', cli: '--etcd-prefix <prefix>', env: 'PADDOCK_ETCD_PREFIX', help: 'key prefix of Paddock\'s data in etcd', default: '/paddock' },
 ];
 
 function port(value: string, flag: string, allowZero: boolean): number {
@@ -126,6 +144,42 @@ function auditConfig(pick: (flag: keyof RawServerOptions) => string | boolean | 
   };
 }
 
+function etcdEndpoints(value: string | undefined): string[] {
+  const endpoints = (value ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (endpoints.length === 0) throw new ConfigError('--datastore etcd needs --etcd-endpoints (comma-separated client URLs, e.g. https://10.0.0.1:2379)');
+  const schemes = new Set<string>();
+  for (const endpoint of endpoints) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch (err) {
+      throw new ConfigError(`--etcd-endpoints: "${endpoint}" is not a URL (${(err as Error).message})`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.port === '' || (url.pathname !== '/' && url.pathname !== '')) {
+      throw new ConfigError(`--etcd-endpoints: "${endpoint}" must be http(s)://host:port`);
+    }
+    schemes.add(url.protocol);
+  }
+  if (schemes.size > 1) throw new ConfigError('--etcd-endpoints: use the same scheme (http or https) for every endpoint');
+  return endpoints;
+}
+
+function datastoreConfig(pick: (flag: keyof RawServerOptions) => string | undefined): DatastoreConfig {
+  const type = pick('datastore') ?? 'sqlite';
+  if (type === 'sqlite') return { type };
+  if (type !== 'etcd') throw new ConfigError(`--datastore must be sqlite or etcd, got "${type}"`);
+  const endpoints = etcdEndpoints(pick('etcdEndpoints'));
+  const [caFile, certFile, keyFile] = (['etcdCafile', 'etcdCertfile', 'etcdKeyfile'] as const).map((f) => {
+    const v = pick(f);
+    return v ? resolve(v) : undefined;
+  });
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new ConfigError('--etcd-certfile and --etcd-keyfile go together: give both or neither');
+  if ((caFile || certFile) && !endpoints[0]?.startsWith('https:')) throw new ConfigError('--etcd-cafile/--etcd-certfile need https:// --etcd-endpoints');
+  const prefix = pick('etcdPrefix') ?? '/paddock';
+  if (!prefix.startsWith('/') || prefix.length < 2) throw new ConfigError(`--etcd-prefix must start with / and name something, got "${prefix}"`);
+  return { type, endpoints, prefix, ...(caFile ? { caFile } : {}), ...(certFile ? { certFile, keyFile } : {}) };
+}
+
 /** Checks raw options (flags win over PADDOCK_* env, env over defaults) and builds the config. */
 export function parseServerConfig(raw: RawServerOptions, env: NodeJS.ProcessEnv): ServerConfig {
   const pickAny = (flag: keyof RawServerOptions): string | boolean | undefined => {
@@ -168,6 +222,7 @@ export function parseServerConfig(raw: RawServerOptions, env: NodeJS.ProcessEnv)
     logLevel: logLevel as LogLevel,
     agentTimeoutSeconds: seconds(pick('agentTimeout') ?? '40', '--agent-timeout'),
     audit: auditConfig(pickAny, dataDir),
+    datastore: datastoreConfig(pick),
     settingsFromEnv,
   };
 }
