@@ -107,16 +107,34 @@ function payloadOf(frame: Frame): Uint8Array | undefined {
   }
 }
 
+/** Writes the header of a frame at the start of `out`; returns its length. */
+function writeHeader(out: Uint8Array, type: MessageType, streamId: number): number {
+  out[0] = PROTOCOL_VERSION;
+  out[1] = type;
+  return writeVarint(out, 2, streamId);
+}
+
 /** The websocket message for a frame. */
 export function encodeFrame(frame: Frame): Buffer {
   const payload = payloadOf(frame);
   const headerLength = 2 + varintLength(frame.streamId);
   const out = Buffer.allocUnsafe(headerLength + (payload?.length ?? 0));
-  out[0] = PROTOCOL_VERSION;
-  out[1] = frame.type;
-  writeVarint(out, 2, frame.streamId);
+  writeHeader(out, frame.type, frame.streamId);
   if (payload) out.set(payload, headerLength);
   return out;
+}
+
+/**
+ * The websocket message for a `Data` frame, written into `target` instead of a new allocation (the same
+ * bytes as {@link encodeFrame}); returns the view of `target` that is the message. `target` must hold
+ * the header (`MAX_HEADER_BYTES` of limits.ts is always enough) plus `data`; a RangeError says otherwise.
+ */
+export function encodeDataFrameInto(target: Buffer, streamId: number, data: Uint8Array): Buffer {
+  const needed = 2 + varintLength(streamId) + data.length;
+  if (target.length < needed) throw new RangeError(`a Data frame of ${needed} bytes does not fit a ${target.length}-byte buffer`);
+  const headerLength = writeHeader(target, MessageType.Data, streamId);
+  target.set(data, headerLength);
+  return target.subarray(0, needed);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

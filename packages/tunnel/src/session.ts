@@ -3,8 +3,9 @@ import { WebSocket, type RawData } from 'ws';
 import { refusalFor, serveAcceptedStream, type AllowFunction, type DialFunction } from './accept.js';
 import { toBuffer, truncateUtf8 } from './bytes.js';
 import { ProtocolError, TunnelDialError, TunnelStreamError, messageOf, type DialErrorKind } from './errors.js';
-import { MessageType, decodeFrame, encodeFrame, type Frame } from './frame.js';
-import { resolveLimits, type TunnelLimits, type TunnelRole } from './limits.js';
+import { dataFramePool } from './buffer-pool.js';
+import { MessageType, decodeFrame, encodeDataFrameInto, encodeFrame, type Frame } from './frame.js';
+import { MAX_HEADER_BYTES, resolveLimits, type TunnelLimits, type TunnelRole } from './limits.js';
 import { Liveness } from './liveness.js';
 import { silentLogger, type TunnelLogger } from './logger.js';
 import { TunnelStream, type StreamSink } from './stream.js';
@@ -42,6 +43,8 @@ const WS_REASON_BYTES = 123;
 const CLOSE_REASON_BYTES = 1024;
 
 const ignore = (): void => undefined;
+/** Smaller payloads are copied into Node's shared 8 KiB slab by `Buffer.allocUnsafe`, which is cheap. */
+const POOLED_PAYLOAD_BYTES = 4 * 1024;
 
 /**
  * Many TCP-like streams multiplexed over one websocket (a `ws` WebSocket), on either end: the Paddock
@@ -97,7 +100,7 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
     this.#sink = {
       canSend: () => this.#unsent < this.limits.sessionBufferBytes,
       waitForDrain: (stream) => this.#drainWaiters.add(stream),
-      sendData: (streamId, data) => this.#send({ type: MessageType.Data, streamId, data }),
+      sendData: (streamId, data) => this.#sendData(streamId, data),
       sendEnd: (streamId) => this.#send({ type: MessageType.End, streamId }),
       sendPause: (streamId) => this.#send({ type: MessageType.Pause, streamId }),
       sendResume: (streamId) => this.#send({ type: MessageType.Resume, streamId }),
@@ -365,13 +368,29 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
 
   #send(frame: Frame): void {
     if (this.#closeReason !== undefined) return;
-    const message = encodeFrame(frame);
+    this.#sendMessage(encodeFrame(frame), undefined);
+  }
+
+  /** A `Data` frame; large ones are encoded into a pooled buffer, returned once `ws` is done with it. */
+  #sendData(streamId: number, data: Buffer): void {
+    if (this.#closeReason !== undefined) return;
+    if (data.length < POOLED_PAYLOAD_BYTES) return this.#sendMessage(encodeFrame({ type: MessageType.Data, streamId, data }), undefined);
+    const buffer = dataFramePool.acquire(this.limits.maxFrameBytes + MAX_HEADER_BYTES);
+    this.#sendMessage(encodeDataFrameInto(buffer, streamId, data), buffer);
+  }
+
+  /** Hands one message to `ws`; `pooled` (the buffer under it, if any) goes back to the pool when ws calls back. */
+  #sendMessage(message: Buffer, pooled: Buffer | undefined): void {
     const size = message.length;
     this.#unsent += size;
     try {
-      this.#ws.send(message, (err) => this.#onSent(size, err));
+      this.#ws.send(message, (err) => {
+        if (pooled) dataFramePool.release(pooled);
+        this.#onSent(size, err);
+      });
     } catch (err) {
       this.#unsent -= size;
+      if (pooled) dataFramePool.release(pooled);
       this.#log.debug({ role: this.role, err }, 'tunnel send failed');
     }
   }
