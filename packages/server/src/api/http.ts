@@ -11,6 +11,7 @@ import type { ApiHandler, ApiResponse } from './handler.js';
 import { renderHtml } from './html.js';
 import type { RenderedResponse, ResponseCache } from './response-cache.js';
 import type { Query } from './query.js';
+import { registerUi } from '../ui/static.js';
 
 export { BODY_LIMIT };
 
@@ -132,7 +133,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     const pem = deps.cacerts();
     return reply.type('text/plain').send(pem === '' || pem.endsWith('\n') ? pem : `${pem}\n`);
   });
-  app.get('/', async (_req, reply) => reply.redirect('/v3'));
+  registerUi(app);
   app.get('/v3/openapi.json', async (req, reply) => reply.type('application/json').send(JSON.stringify(deps.openapi(baseUrl(req)))));
 
   app.get('/v3/import/*', async () => {
