@@ -1,6 +1,6 @@
 import type { EventHandler } from '../informer/informer.js';
 import type { StoredObject } from '../store/types.js';
-import { MANAGEMENT_GROUP, rulesAllow, type Attributes, type PolicyRule } from './rules.js';
+import { MANAGEMENT_GROUP, RBAC_GROUP, rulesAllow, type Attributes, type PolicyRule } from './rules.js';
 
 /** Who a decision is about: a user and the group principals they belong to. */
 export interface Subject {
@@ -72,6 +72,20 @@ export const clusterOfProject = (projectId: string) => projectId.slice(0, Math.m
 const readCluster = (clusterId: string): PolicyRule => ({ apiGroups: [MANAGEMENT_GROUP], resources: ['clusters'], verbs: ['get'], resourceNames: [clusterId] });
 const readProject = (projectId: string): PolicyRule => ({ apiGroups: [MANAGEMENT_GROUP], resources: ['projects'], verbs: ['get'], resourceNames: [projectId] });
 
+/** Kubernetes' aggregated ClusterRoles: whoever holds one holds those it aggregates (cluster-admin: all). */
+const K8S_AGGREGATES: Readonly<Record<string, readonly string[]>> = { admin: ['edit', 'view'], edit: ['view'] };
+
+/**
+ * What an external template grants, as Paddock can see it: its rules live in a Kubernetes ClusterRole of
+ * the same name, so it stands for them as what Kubernetes' own escalation check accepts instead of them,
+ * `bind` on that ClusterRole (and on those it aggregates). Its holders may then grant it in their scope,
+ * as may whoever holds `*`; no one else.
+ */
+export function externalRoleRule(id: string): PolicyRule {
+  const bind: PolicyRule = { apiGroups: [RBAC_GROUP], resources: ['clusterroles'], verbs: ['bind'] };
+  return id === 'cluster-admin' ? bind : { ...bind, resourceNames: [id, ...(K8S_AGGREGATES[id] ?? [])] };
+}
+
 /**
  * Answers `can(subject, verb, resource, scope)` from the informer caches of roles and bindings. Bindings
  * are indexed by subject, so a decision costs O(rules the subject holds), not O(all bindings); a subject's
@@ -126,26 +140,25 @@ export class Authorizer {
   }
 
   /**
-   * The rules a role template grants, its inherited templates' included. An external template's rules live
-   * in a Kubernetes ClusterRole Paddock cannot see, so for escalation checks it counts as granting everything.
+   * The rules a role template grants, its inherited templates' included (an external template's as
+   * {@link externalRoleRule}). Inheritance cycles in stored data are cut, not followed.
    */
-  roleTemplateRules(id: string, externalAsAll = false): PolicyRule[] {
-    const key = `${externalAsAll}:${id}`;
-    let rules = this.#templateRules.get(key);
+  roleTemplateRules(id: string): PolicyRule[] {
+    let rules = this.#templateRules.get(id);
     if (!rules) {
-      rules = this.#collectTemplateRules(id, new Set(), externalAsAll);
-      this.#templateRules.set(key, rules);
+      rules = this.#collectTemplateRules(id, new Set());
+      this.#templateRules.set(id, rules);
     }
     return rules;
   }
 
-  #collectTemplateRules(id: string, seen: Set<string>, externalAsAll: boolean): PolicyRule[] {
+  #collectTemplateRules(id: string, seen: Set<string>): PolicyRule[] {
     if (seen.has(id)) return [];
     seen.add(id);
     const template = this.rbac.roleTemplates.get(id);
     if (!template) return [];
-    const own = template.data.external && externalAsAll ? [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] : rulesOf(template.data);
-    const inherited = (template.data.roleTemplateIds ?? []).flatMap((child) => this.#collectTemplateRules(child, seen, externalAsAll));
+    const own = template.data.external === true ? [externalRoleRule(id), ...rulesOf(template.data)] : rulesOf(template.data);
+    const inherited = (template.data.roleTemplateIds ?? []).flatMap((child) => this.#collectTemplateRules(child, seen));
     return [...own, ...inherited];
   }
 

@@ -14,6 +14,9 @@ export interface PolicyRule {
 /** The API group of Paddock's own (v3) resources, as in Rancher. */
 export const MANAGEMENT_GROUP = 'management.cattle.io';
 
+/** Kubernetes' RBAC API group (external role templates stand for ClusterRoles of it). */
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
 /** Verbs a rule may name: Kubernetes' own, plus the special ones RBAC and Rancher know. */
 export const KNOWN_VERBS: ReadonlySet<string> = new Set([
   '*',

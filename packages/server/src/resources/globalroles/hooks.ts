@@ -1,10 +1,11 @@
 import { ApiError } from '../../api/errors.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
+import type { PolicyRule } from '../../auth/rules.js';
 import { generateName } from '../../auth/secrets.js';
 import type { JsonObject } from '../../schema/validate.js';
 import type { GlobalRoleBindingData } from '../globalrolebindings/schema.js';
 import { globalScope, type Access } from '../rbac/access.js';
-import { checkBuiltinChange, checkRules } from '../rbac/validate.js';
+import { checkBuiltinChange, checkMayDefine, checkRules, reallyChanged } from '../rbac/validate.js';
 import { globalRoleSchema, type GlobalRoleData } from './schema.js';
 
 export interface GlobalRoleKindDeps {
@@ -20,13 +21,17 @@ export function globalRoleKind(deps: GlobalRoleKindDeps): ResourceKind {
     schema: globalRoleSchema,
     cache: cache as ObjectCache<JsonObject>,
     allowed: access.kindAllowed('globalroles', globalScope),
-    async prepareCreate(_ctx, input) {
+    async prepareCreate(ctx, input) {
       checkRules(input.rules);
+      checkMayDefine(ctx, access, 'globalroles', (input.rules ?? []) as PolicyRule[]);
       return { id: generateName('gr'), data: { ...input, builtin: false } };
     },
-    async prepareUpdate(_ctx, current, merged, changed) {
-      checkBuiltinChange(current.data, changed, ['newUserDefault'], `global role "${current.id}"`);
-      if (changed.includes('rules')) checkRules(merged.rules);
+    async prepareUpdate(ctx, current, merged, changed) {
+      checkBuiltinChange(current.data, merged, changed, ['newUserDefault'], `global role "${current.id}"`);
+      if (reallyChanged(current.data, merged, changed).includes('rules')) {
+        checkRules(merged.rules);
+        checkMayDefine(ctx, access, 'globalroles', (merged.rules ?? []) as PolicyRule[]);
+      }
       return merged;
     },
     checkDelete(_ctx, obj) {

@@ -50,7 +50,7 @@ export function scopedBindingKind(spec: ScopedBindingSpec, deps: ScopedBindingDe
       const subject = resolveSubject(input, deps.users);
       const duplicate = cache.list().some((b) => b.data[scopeField] === scopeId && b.data.roleTemplateId === roleId && sameSubject(subject, b.data));
       if (duplicate) throw new ApiError('NotUnique', `that subject already has role "${roleId}" in ${context} "${scopeId}"`, 'roleTemplateId');
-      checkMayGrant(ctx, access, access.authorizer.roleTemplateRules(roleId, true), spec.scopeOf(scopeId), subject);
+      checkMayGrant(ctx, access, access.authorizer.roleTemplateRules(roleId), spec.scopeOf(scopeId), subject);
       const id = spec.newId(scopeId);
       return { id, data: { ...input, ...subject, [scopeField]: scopeId, name: id.slice(id.indexOf(':') + 1) } };
     },

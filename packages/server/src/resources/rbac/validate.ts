@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ApiError } from '../../api/errors.js';
 import type { ObjectCache } from '../../api/kind.js';
 import { describeRule, firstUncovered, KNOWN_VERBS, type PolicyRule } from '../../auth/rules.js';
@@ -25,10 +26,13 @@ export function checkRules(rules: unknown): void {
   }
 }
 
+/** The fields of an update whose value differs from the stored one (a client may PUT back the whole object). */
+export const reallyChanged = (current: JsonObject, merged: JsonObject, changed: string[]) => changed.filter((f) => !isDeepStrictEqual(current[f], merged[f]));
+
 /** Built-in roles change only in the fields an administrator may choose; everything else is the binary's. */
-export function checkBuiltinChange(current: JsonObject, changed: string[], mutable: readonly string[], what: string): void {
+export function checkBuiltinChange(current: JsonObject, merged: JsonObject, changed: string[], mutable: readonly string[], what: string): void {
   if (current.builtin !== true) return;
-  const refused = changed.filter((f) => !mutable.includes(f));
+  const refused = reallyChanged(current, merged, changed).filter((f) => !mutable.includes(f));
   if (refused.length > 0) {
     throw new ApiError('PermissionDenied', `${what} is built in: only ${mutable.join(', ')} may be changed (not ${refused.join(', ')})`, refused[0]);
   }
@@ -84,5 +88,21 @@ export function checkMayGrant(ctx: RequestContext, access: Access, granted: Poli
   }
   if (subject.userId === caller.userId && firstUncovered(access.authorizer.globalRules(caller), granted)) {
     throw new ApiError('PermissionDenied', 'you may not bind a role to yourself', 'userId');
+  }
+}
+
+/**
+ * No escalation by defining a role: whoever creates or changes the rules of a global role or role template
+ * (inherited ones included) must hold them globally, unless they may `escalate` on that kind (Kubernetes
+ * RBAC's rule, and Rancher's webhook's; the built-in roles-manage may). Otherwise a user allowed to edit a
+ * role bound to them could widen it.
+ */
+export function checkMayDefine(ctx: RequestContext, access: Access, resource: 'globalroles' | 'roletemplates', rules: PolicyRule[]): void {
+  const caller = access.subject(ctx);
+  if (!caller) throw new ApiError('Unauthorized', 'must authenticate');
+  if (access.authorizer.can(caller, { verb: 'escalate', resource })) return;
+  const missing = firstUncovered(access.authorizer.globalRules(caller), rules);
+  if (missing) {
+    throw new ApiError('PermissionDenied', `you may not define a role with permissions you do not hold: ${describeRule(missing)} (that needs escalate on ${resource})`, 'rules');
   }
 }

@@ -1,9 +1,11 @@
 import { ApiError } from '../../api/errors.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
+import { externalRoleRule } from '../../auth/authorizer.js';
+import type { PolicyRule } from '../../auth/rules.js';
 import { generateName } from '../../auth/secrets.js';
 import type { JsonObject } from '../../schema/validate.js';
 import { globalScope, type Access } from '../rbac/access.js';
-import { checkBuiltinChange, checkRules } from '../rbac/validate.js';
+import { checkBuiltinChange, checkMayDefine, checkRules, reallyChanged } from '../rbac/validate.js';
 import { roleTemplateSchema, type RoleTemplateData } from './schema.js';
 
 export interface RoleTemplateKindDeps {
@@ -44,20 +46,29 @@ function findPathBack(cache: ObjectCache<RoleTemplateData>, target: string, next
 /** `/v3/roletemplates`: cluster and project roles with inheritance; built-in ones are fixed. */
 export function roleTemplateKind(deps: RoleTemplateKindDeps): ResourceKind {
   const { cache, access } = deps;
+  /** What a template with this data would grant: its rules, what it inherits, and its ClusterRole if external. */
+  const grantedBy = (id: string, data: JsonObject): PolicyRule[] => [
+    ...((data.rules ?? []) as PolicyRule[]),
+    ...(data.external === true ? [externalRoleRule(id)] : []),
+    ...((data.roleTemplateIds ?? []) as string[]).flatMap((inherited) => access.authorizer.roleTemplateRules(inherited)),
+  ];
   return {
     schema: roleTemplateSchema,
     cache: cache as ObjectCache<JsonObject>,
     allowed: access.kindAllowed('roletemplates', globalScope),
-    async prepareCreate(_ctx, input) {
+    async prepareCreate(ctx, input) {
       checkRules(input.rules);
       const id = generateName('rt');
       checkInheritance(cache, id, input.context, (input.roleTemplateIds as string[] | undefined) ?? []);
+      checkMayDefine(ctx, access, 'roletemplates', grantedBy(id, input));
       return { id, data: { ...input, builtin: false } };
     },
-    async prepareUpdate(_ctx, current, merged, changed) {
-      checkBuiltinChange(current.data, changed, MUTABLE_BUILTIN_FIELDS, `role template "${current.id}"`);
-      if (changed.includes('rules')) checkRules(merged.rules);
-      if (changed.includes('roleTemplateIds')) checkInheritance(cache, current.id, merged.context, (merged.roleTemplateIds as string[]) ?? []);
+    async prepareUpdate(ctx, current, merged, changed) {
+      checkBuiltinChange(current.data, merged, changed, MUTABLE_BUILTIN_FIELDS, `role template "${current.id}"`);
+      const really = reallyChanged(current.data, merged, changed);
+      if (really.includes('rules')) checkRules(merged.rules);
+      if (really.includes('roleTemplateIds')) checkInheritance(cache, current.id, merged.context, (merged.roleTemplateIds as string[]) ?? []);
+      if (['rules', 'roleTemplateIds', 'external'].some((f) => really.includes(f))) checkMayDefine(ctx, access, 'roletemplates', grantedBy(current.id, merged));
       return merged;
     },
     checkDelete(_ctx, obj) {
