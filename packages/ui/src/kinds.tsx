@@ -1,0 +1,90 @@
+import type { Resource } from './api';
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+}
+
+export interface Cluster extends Resource {
+  name: string;
+  description?: string;
+  driver?: string;
+  internal?: boolean;
+  nodeCount?: number;
+  apiEndpoint?: string;
+  conditions?: Condition[];
+}
+
+export interface Node extends Resource {
+  clusterId: string;
+  nodeName?: string;
+  requestedHostname?: string;
+  hostname?: string;
+  ipAddress?: string;
+  internalIpAddress?: string;
+  etcd?: boolean;
+  controlPlane?: boolean;
+  worker?: boolean;
+  unschedulable?: boolean;
+  labels?: Record<string, string>;
+  info?: { agent?: { version?: string }; os?: { operatingSystem?: string; kernelVersion?: string; architecture?: string }; cpu?: { count?: number }; memory?: { memTotalKiB?: number } };
+  conditions?: Condition[];
+}
+
+export interface RegistrationToken extends Resource {
+  clusterId: string;
+  token: string;
+  nodeCommand?: string;
+  insecureNodeCommand?: string;
+  agentCommand?: string;
+  insecureAgentCommand?: string;
+  command?: string;
+  insecureCommand?: string;
+}
+
+export function nodeName(n: Node): string {
+  return n.nodeName || n.requestedHostname || n.hostname || n.name || n.id;
+}
+
+export function nodeRoles(n: Node): string[] {
+  return [n.etcd && 'etcd', n.controlPlane && 'control plane', n.worker && 'worker'].filter((r): r is string => Boolean(r));
+}
+
+/** When the node's agent was last heard from: the Ready condition's last update (refreshed by the liveness controller). */
+export function lastSeen(n: Node): string | undefined {
+  const ready = n.conditions?.find((c) => c.type === 'Ready');
+  return ready?.lastUpdateTime || ready?.lastTransitionTime || undefined;
+}
+
+export interface RoleCounts {
+  total: number;
+  active: number;
+  etcd: number;
+  controlPlane: number;
+  worker: number;
+}
+
+export function countRoles(nodes: Iterable<Node>): Map<string, RoleCounts> {
+  const out = new Map<string, RoleCounts>();
+  for (const n of nodes) {
+    let c = out.get(n.clusterId);
+    if (!c) out.set(n.clusterId, (c = { total: 0, active: 0, etcd: 0, controlPlane: 0, worker: 0 }));
+    c.total++;
+    if (n.state === 'active') c.active++;
+    if (n.etcd) c.etcd++;
+    if (n.controlPlane) c.controlPlane++;
+    if (n.worker) c.worker++;
+  }
+  return out;
+}
+
+export function clusterKind(c: Cluster): string {
+  if (c.internal || c.driver === 'local') return 'This server';
+  if (c.driver === 'imported') return 'Imported';
+  if (c.driver === 'rancherKubernetesEngine') return 'Custom';
+  return c.driver || 'Custom';
+}

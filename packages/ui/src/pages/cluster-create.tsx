@@ -1,0 +1,99 @@
+import { useState, type FormEvent } from 'react';
+import { fieldError, post } from '../api';
+import type { Cluster } from '../kinds';
+import { Link, navigate, useLocation } from '../router';
+import { Button, ErrorNote, Field, PageTitle, useAction } from '../ui';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const NETWORK_PLUGINS = ['canal', 'flannel', 'calico', 'weave'];
+
+/** Create a custom cluster (nodes added with the agent) or import an existing one. */
+export function CreateClusterPage() {
+  const { query } = useLocation();
+  const [kind, setKind] = useState<'custom' | 'import'>(query.get('import') ? 'import' : 'custom');
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [kubernetesVersion, setKubernetesVersion] = useState('');
+  const [plugin, setPlugin] = useState('canal');
+  const [networkPolicy, setNetworkPolicy] = useState(false);
+  const [dockerRootDir, setDockerRootDir] = useState('/var/lib/docker');
+  const [touched, setTouched] = useState(false);
+
+  const nameProblem = name === '' ? 'Give the cluster a name.' : DNS_LABEL.test(name) ? undefined : 'Use at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit.';
+  const create = useAction(async () => {
+    const body: Record<string, unknown> = { name, description };
+    if (kind === 'custom') {
+      body.rancherKubernetesEngineConfig = { ...(kubernetesVersion ? { kubernetesVersion } : {}), network: { plugin } };
+      body.enableNetworkPolicy = networkPolicy;
+      body.dockerRootDir = dockerRootDir || undefined;
+    }
+    const cluster = await post<Cluster>('/v3/clusters', body);
+    navigate(`/clusters/${encodeURIComponent(cluster.id)}/register`);
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setTouched(true);
+    if (nameProblem) return;
+    void create.run();
+  };
+  const err = create.error;
+  const nameError = (touched ? nameProblem : undefined) ?? fieldError(err, 'name', 'Cluster name');
+  const otherError = err !== undefined && !fieldError(err, 'name', 'Cluster name', 'description', 'kubernetesVersion', 'dockerRootDir');
+  return (
+    <main className="page" id="main">
+      <p className="crumbs">
+        <Link to="/clusters">Clusters</Link> /
+      </p>
+      <PageTitle>{kind === 'custom' ? 'Create a cluster' : 'Import a cluster'}</PageTitle>
+      <form className="card form wide" onSubmit={submit} noValidate aria-busy={create.busy}>
+        <fieldset className="choice">
+          <legend>Kind of cluster</legend>
+          <label>
+            <input type="radio" name="kind" checked={kind === 'custom'} onChange={() => setKind('custom')} /> <strong>Custom</strong>: you add your own machines as nodes, with a command Paddock gives you.
+          </label>
+          <label>
+            <input type="radio" name="kind" checked={kind === 'import'} onChange={() => setKind('import')} /> <strong>Import</strong>: an existing Kubernetes cluster registers itself with Paddock.
+          </label>
+        </fieldset>
+        <Field label="Cluster name" hint="Lower-case letters, digits and -, e.g. production-eu." error={nameError}>
+          {(p) => <input {...p} name="name" value={name} onChange={(e) => setName(e.target.value.trim())} onBlur={() => setTouched(true)} required autoComplete="off" autoFocus />}
+        </Field>
+        <Field label="Description (optional)" error={fieldError(err, 'description')}>
+          {(p) => <textarea {...p} name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+        {kind === 'custom' && (
+          <details className="options">
+            <summary>Cluster options</summary>
+            <Field label="Kubernetes version" hint="Empty: the server's default." error={fieldError(err, 'kubernetesVersion')}>
+              {(p) => <input {...p} value={kubernetesVersion} onChange={(e) => setKubernetesVersion(e.target.value.trim())} placeholder="e.g. v1.34.4" />}
+            </Field>
+            <Field label="Network plugin">
+              {(p) => (
+                <select {...p} value={plugin} onChange={(e) => setPlugin(e.target.value)}>
+                  {NETWORK_PLUGINS.map((x) => (
+                    <option key={x}>{x}</option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <label className="check">
+              <input type="checkbox" checked={networkPolicy} onChange={(e) => setNetworkPolicy(e.target.checked)} /> Enable network policies
+            </label>
+            <Field label="Docker root directory" error={fieldError(err, 'dockerRootDir')}>
+              {(p) => <input {...p} value={dockerRootDir} onChange={(e) => setDockerRootDir(e.target.value.trim())} />}
+            </Field>
+          </details>
+        )}
+        {otherError && <ErrorNote error={err} />}
+        <div className="actions">
+          <Link className="btn btn-plain" to="/clusters">
+            Cancel
+          </Link>
+          <Button type="submit" variant="primary" busy={create.busy}>
+            {create.busy ? 'Creating…' : kind === 'custom' ? 'Create' : 'Import'}
+          </Button>
+        </div>
+      </form>
+    </main>
+  );
+}

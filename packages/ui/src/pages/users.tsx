@@ -1,0 +1,345 @@
+import { useCallback, useState, type FormEvent } from 'react';
+import { del, fieldError, get, markerOf, post, put, qs, resourcePath, type Collection, type Resource } from '../api';
+import { useLive } from '../live';
+import { useSession, userLabel, type User } from '../session';
+import { Button, Confirm, Empty, ErrorNote, Field, Loading, PageTitle, StateBadge, Tabs, Time, useAction, useAsync } from '../ui';
+import { Bindings } from './bindings';
+import { PrincipalPicker, type Principal } from './pickers';
+
+interface GlobalRole extends Resource {
+  name: string;
+  description?: string;
+  newUserDefault?: boolean;
+  builtin?: boolean;
+}
+
+interface GlobalRoleBinding extends Resource {
+  globalRoleId: string;
+  userId?: string;
+  groupPrincipalId?: string;
+}
+
+const PAGE = 100;
+
+/** Users and roles, for administrators: users, global role bindings, cluster and project members. */
+export function UsersPage({ tab }: { tab: string }) {
+  return (
+    <main className="page" id="main">
+      <PageTitle>Users & roles</PageTitle>
+      <Tabs
+        label="Users and roles sections"
+        current={tab}
+        tabs={[
+          { id: 'users', label: 'Users', to: '/users' },
+          { id: 'global-roles', label: 'Global roles', to: '/users/global-roles' },
+          { id: 'cluster-members', label: 'Cluster members', to: '/users/cluster-members' },
+          { id: 'project-members', label: 'Project members', to: '/users/project-members' },
+        ]}
+      />
+      {tab === 'users' && <Users />}
+      {tab === 'global-roles' && <GlobalRoleBindings />}
+      {tab === 'cluster-members' && <Bindings scope="cluster" />}
+      {tab === 'project-members' && <Bindings scope="project" />}
+    </main>
+  );
+}
+
+function useGlobalRoles() {
+  return useAsync(() => get<Collection<GlobalRole>>(`/v3/globalroles${qs({ limit: -1, sort: 'name' })}`).then((c) => c.data), []);
+}
+
+function Users() {
+  const session = useSession();
+  const [filter, setFilter] = useState('');
+  const [marker, setMarker] = useState('');
+  const roles = useGlobalRoles();
+  const list = useAsync(async () => {
+    const page = await get<Collection<User>>(`/v3/users${qs({ limit: PAGE, marker, sort: 'username', username_like: filter.trim() })}`);
+    const ids = page.data.map((u) => u.id);
+    const grbs = ids.length ? await get<Collection<GlobalRoleBinding>>(`/v3/globalrolebindings${qs({ userId_in: ids, limit: -1 })}`).catch(() => ({ data: [] as GlobalRoleBinding[] })) : { data: [] };
+    return { page, grbs: grbs.data };
+  }, [marker, filter]);
+  useLive(['user'], list.reload, list.reload);
+  const [removing, setRemoving] = useState<User>();
+  const [rowError, setRowError] = useState<{ id: string; error: unknown }>();
+  const roleName = (id: string) => roles.data?.find((r) => r.id === id)?.name ?? id;
+
+  const toggle = async (u: User) => {
+    setRowError(undefined);
+    try {
+      await put(resourcePath('users', u.id), { enabled: u.enabled === false });
+      list.reload();
+    } catch (error) {
+      setRowError({ id: u.id, error });
+    }
+  };
+
+  return (
+    <section aria-label="Users">
+      {session.can('user', 'POST') && <CreateUser roles={roles.data ?? []} onCreated={list.reload} />}
+      <div className="toolbar" role="search">
+        <label className="inline-field">
+          <span>Filter by username</span>
+          <input
+            type="search"
+            value={filter}
+            onChange={(e) => {
+              setMarker('');
+              setFilter(e.target.value);
+            }}
+          />
+        </label>
+      </div>
+      <ErrorNote error={list.error} action={<Button onClick={list.reload}>Try again</Button>} />
+      {!list.data && list.loading && <Loading what="users" />}
+      {list.data?.page.data.length === 0 && <Empty>No users match.</Empty>}
+      {list.data && list.data.page.data.length > 0 && (
+        <div className="table-wrap">
+          <table className="table" data-testid="users-table">
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">State</th>
+                <th scope="col">Global roles</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.page.data.map((u) => (
+                <tr key={u.id}>
+                  <td>
+                    <strong>{userLabel(u)}</strong>
+                    {u.me === true && <span className="sub"> (you)</span>}
+                    <div className="sub">{u.id}</div>
+                  </td>
+                  <td>
+                    <StateBadge state={u.enabled === false ? 'disabled' : u.state} />
+                    {rowError?.id === u.id && <ErrorNote error={rowError.error} />}
+                  </td>
+                  <td>
+                    {(list.data?.grbs ?? [])
+                      .filter((b) => b.userId === u.id)
+                      .map((b) => (
+                        <span key={b.id} className="role">
+                          {roleName(b.globalRoleId)}
+                        </span>
+                      ))}
+                  </td>
+                  <td>
+                    <Time iso={u.created} />
+                  </td>
+                  <td className="row-actions">
+                    {u.links?.update && !u.me && (
+                      <Button variant="link" onClick={() => void toggle(u)}>
+                        {u.enabled === false ? 'Enable' : 'Disable'}
+                      </Button>
+                    )}
+                    {u.links?.remove && !u.me && (
+                      <Button variant="link" onClick={() => setRemoving(u)} aria-label={`Delete user ${u.username}`}>
+                        Delete
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.data && (marker || list.data.page.pagination?.next) && (
+        <nav className="pager" aria-label="Pages of users">
+          <span>{list.data.page.pagination?.total} users</span>
+          <Button disabled={!marker} onClick={() => setMarker('')}>
+            First page
+          </Button>
+          <Button disabled={!list.data.page.pagination?.next} onClick={() => setMarker(markerOf(list.data?.page.pagination?.next) ?? '')}>
+            Next
+          </Button>
+        </nav>
+      )}
+      {removing && (
+        <Confirm title={`Delete user ${removing.username}?`} confirmLabel="Delete" danger onClose={() => setRemoving(undefined)} onConfirm={() => del(resourcePath('users', removing.id)).then(list.reload)}>
+          <p>They can no longer log in; their API keys stop working and their role bindings are removed.</p>
+        </Confirm>
+      )}
+    </section>
+  );
+}
+
+function CreateUser({ roles, onCreated }: { roles: GlobalRole[]; onCreated: () => void }) {
+  const [username, setUsername] = useState('');
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [mustChange, setMustChange] = useState(true);
+  const [role, setRole] = useState('user');
+  const [done, setDone] = useState('');
+  const create = useAction(async () => {
+    setDone('');
+    const u = await post<User>('/v3/users', { username, name, password, mustChangePassword: mustChange, enabled: true });
+    const isDefault = roles.find((r) => r.id === role)?.newUserDefault;
+    if (!isDefault) await post('/v3/globalrolebindings', { globalRoleId: role, userId: u.id });
+    setDone(`User ${username} created.`);
+    setUsername('');
+    setName('');
+    setPassword('');
+    onCreated();
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void create.run();
+  };
+  const err = create.error;
+  return (
+    <details className="card options">
+      <summary>Add a user</summary>
+      <form className="form wide" onSubmit={submit} noValidate>
+        <div className="grid2">
+          <Field label="Username" error={fieldError(err, 'username')}>
+            {(p) => <input {...p} name="username" autoComplete="off" value={username} onChange={(e) => setUsername(e.target.value.trim())} />}
+          </Field>
+          <Field label="Display name" error={fieldError(err, 'name')}>
+            {(p) => <input {...p} name="displayName" value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
+          <Field label="Password" error={fieldError(err, 'password')}>
+            {(p) => <input {...p} name="password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
+          </Field>
+          <Field label="Global role" error={fieldError(err, 'globalRoleId')}>
+            {(p) => (
+              <select {...p} value={role} onChange={(e) => setRole(e.target.value)}>
+                {roles.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
+                {roles.length === 0 && <option value="user">Standard User</option>}
+              </select>
+            )}
+          </Field>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={mustChange} onChange={(e) => setMustChange(e.target.checked)} /> Must change the password at first login
+        </label>
+        {err !== undefined && !fieldError(err, 'username', 'name', 'password', 'globalRoleId') && <ErrorNote error={err} />}
+        {done && (
+          <p className="ok-note" role="status">
+            {done}
+          </p>
+        )}
+        <Button type="submit" variant="primary" busy={create.busy} disabled={!username || !password}>
+          {create.busy ? 'Creating…' : 'Create user'}
+        </Button>
+      </form>
+    </details>
+  );
+}
+
+function GlobalRoleBindings() {
+  const roles = useGlobalRoles();
+  const [marker, setMarker] = useState('');
+  const list = useAsync(async () => {
+    const page = await get<Collection<GlobalRoleBinding>>(`/v3/globalrolebindings${qs({ limit: PAGE, marker, sort: 'globalRoleId' })}`);
+    const ids = [...new Set(page.data.map((b) => b.userId).filter((x): x is string => Boolean(x)))];
+    const users = ids.length ? await get<Collection<User>>(`/v3/users${qs({ id_in: ids, limit: -1 })}`).then((c) => c.data) : [];
+    return { page, users: new Map(users.map((u) => [u.id, userLabel(u)])) };
+  }, [marker]);
+  useLive(['globalRoleBinding'], list.reload, list.reload);
+  const [principal, setPrincipal] = useState<Principal>();
+  const [role, setRole] = useState('admin');
+  const [removing, setRemoving] = useState<GlobalRoleBinding>();
+  const [formKey, setFormKey] = useState(0);
+  const pick = useCallback((p: Principal | undefined) => setPrincipal(p), []);
+  const add = useAction(async () => {
+    if (!principal) throw new Error('Pick a person from the suggestions.');
+    await post('/v3/globalrolebindings', { globalRoleId: role, userId: principal.id.replace(/^local:\/\//, '') });
+    setFormKey((k) => k + 1);
+    list.reload();
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void add.run();
+  };
+  const roleName = (id: string) => roles.data?.find((r) => r.id === id)?.name ?? id;
+  return (
+    <section aria-label="Global role bindings">
+      <p className="hint">Global roles apply everywhere: Admin can do anything; Standard User can log in and create clusters.</p>
+      <form className="card form inline-form" onSubmit={submit} key={formKey} aria-label="Grant a global role">
+        <Field label="Person" error={fieldError(add.error, 'userId')}>
+          {(p) => <PrincipalPicker field={p} onPick={pick} />}
+        </Field>
+        <Field label="Global role" error={fieldError(add.error, 'globalRoleId')}>
+          {(p) => (
+            <select {...p} value={role} onChange={(e) => setRole(e.target.value)}>
+              {(roles.data ?? []).map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Button type="submit" variant="primary" busy={add.busy}>
+          {add.busy ? 'Granting…' : 'Grant role'}
+        </Button>
+        {add.error !== undefined && !fieldError(add.error, 'userId', 'globalRoleId') && <ErrorNote error={add.error} />}
+      </form>
+      <ErrorNote error={list.error ?? roles.error} action={<Button onClick={list.reload}>Try again</Button>} />
+      {!list.data && list.loading && <Loading what="global role bindings" />}
+      {list.data && list.data.page.data.length === 0 && <Empty>No global role bindings.</Empty>}
+      {list.data && list.data.page.data.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Role</th>
+                <th scope="col">Who</th>
+                <th scope="col">Since</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.page.data.map((b) => {
+                const who = (b.userId && list.data?.users.get(b.userId)) || b.userId || b.groupPrincipalId || '?';
+                return (
+                  <tr key={b.id}>
+                    <td>{roleName(b.globalRoleId)}</td>
+                    <td>{who}</td>
+                    <td>
+                      <Time iso={b.created} />
+                    </td>
+                    <td className="row-actions">
+                      {b.links?.remove && (
+                        <Button variant="link" onClick={() => setRemoving(b)} aria-label={`Remove ${roleName(b.globalRoleId)} from ${who}`}>
+                          Remove
+                        </Button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.data && (marker || list.data.page.pagination?.next) && (
+        <nav className="pager" aria-label="Pages of global role bindings">
+          <Button disabled={!marker} onClick={() => setMarker('')}>
+            First page
+          </Button>
+          <Button disabled={!list.data.page.pagination?.next} onClick={() => setMarker(markerOf(list.data?.page.pagination?.next) ?? '')}>
+            Next
+          </Button>
+        </nav>
+      )}
+      {removing && (
+        <Confirm title="Remove this global role?" confirmLabel="Remove" danger onClose={() => setRemoving(undefined)} onConfirm={() => del(resourcePath('globalrolebindings', removing.id)).then(list.reload)}>
+          <p>The person loses {roleName(removing.globalRoleId)} at once.</p>
+        </Confirm>
+      )}
+    </section>
+  );
+}
