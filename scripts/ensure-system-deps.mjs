@@ -8,6 +8,7 @@ const needed = {
   openssl: 'openssl',
   etcd: 'etcd-server',
   kubectl: 'kubernetes-client',
+  chromium: 'chromium',
 };
 const missing = Object.entries(needed)
   .filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0)
