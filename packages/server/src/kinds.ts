@@ -10,7 +10,8 @@ import type { ClusterRegistrationTokenData } from './resources/clusterregistrati
 import { clusterRoleTemplateBindingKind } from './resources/clusterroletemplatebindings/hooks.js';
 import type { ClusterRoleTemplateBindingData } from './resources/clusterroletemplatebindings/schema.js';
 import { clusterKind } from './resources/clusters/hooks.js';
-import type { ClusterData } from './resources/clusters/schema.js';
+import { generateKubeconfigAction } from './resources/clusters/kubeconfig-action.js';
+import { generateKubeConfigOutput, type ClusterData } from './resources/clusters/schema.js';
 import { globalRoleBindingKind } from './resources/globalrolebindings/hooks.js';
 import type { GlobalRoleBindingData } from './resources/globalrolebindings/schema.js';
 import { globalRoleKind } from './resources/globalroles/hooks.js';
@@ -132,6 +133,7 @@ export function buildApiVersions(deps: KindDeps): { v3: ApiVersion; v3Public: Ap
       settled: settledWhen(cache(i.cluster), [i.cluster, ...rbacSources(i)], (ctx, c) =>
         c.data.rbacInitialized === true && access.can(ctx, 'get', 'clusters', { clusterId: c.id }, c.id),
       ),
+      generateKubeconfig: generateKubeconfigAction({ store, tokens: cache(i.token), settings, now }),
     }),
     clusterRegistrationTokenKind({ cache: cache(i.clusterRegistrationToken), clusters: cache(i.cluster), settings, access }),
     nodeKind({ cache: cache(i.node), store, access }),
@@ -147,7 +149,7 @@ export function buildApiVersions(deps: KindDeps): { v3: ApiVersion; v3Public: Ap
     now,
   });
   return {
-    v3: new ApiVersion('/v3', v3Kinds, [changePasswordInput, setPasswordInput, searchPrincipalsInput]),
+    v3: new ApiVersion('/v3', v3Kinds, [changePasswordInput, setPasswordInput, searchPrincipalsInput, generateKubeConfigOutput]),
     v3Public: new ApiVersion('/v3-public', [authProviderKind(local), local], [basicLoginInput]),
   };
 }

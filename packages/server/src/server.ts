@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
@@ -30,6 +31,9 @@ import { Settings } from './resources/settings/settings.js';
 import { nodeController } from './resources/nodes/controller.js';
 import { tokenController } from './resources/tokens/controller.js';
 import { Dialer } from './tunnel/dialer.js';
+import { KubernetesProxy } from './k8s/proxy.js';
+import { ClusterUpstreams } from './k8s/upstream.js';
+import { Access } from './resources/rbac/access.js';
 import { TunnelEndpoint } from './tunnel/endpoint.js';
 import { TunnelRegistry } from './tunnel/registry.js';
 import { ensureDefaultAdmin } from './resources/users/bootstrap.js';
@@ -204,11 +208,32 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   const invalidate = () => responses.invalidate();
   for (const informer of Object.values(informers)) informer.addHandler({ add: invalidate, update: invalidate, delete: invalidate });
 
+  const registry = new TunnelRegistry(now);
+  const dialer = new Dialer(registry, (nodeId) => {
+    const node = informers.node.get(nodeId);
+    return node && { controlPlane: node.data.controlPlane === true };
+  });
+  const authenticator = new Authenticator(informers.token, informers.user, () => now().getTime());
+  const audit = openAuditLog(config, now);
+  const upstreams = new ClusterUpstreams(informers.cluster, dialer);
+  informers.cluster.addHandler({ delete: (c) => upstreams.forget(c.id) }, { replay: false });
+  const k8sProxy = new KubernetesProxy({
+    authenticator,
+    access: new Access(authorizer),
+    clusters: informers.cluster,
+    upstreams,
+    onFinished: (record) => audit.record(record),
+  });
+
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // The Kubernetes proxy streams raw bodies both ways: it takes its requests before fastify parses any.
+    serverFactory: (handler) =>
+      createHttpsServer({ cert: tls.current().certPem, key: tls.current().keyPem }, (req, res) =>
+        k8sProxy.owns(req.url) ? k8sProxy.handle(req, res) : handler(req, res),
+      ),
     // Requests are not logged one by one (costly on the hot path); failures are, by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    https: { cert: tls.current().certPem, key: tls.current().keyPem },
     bodyLimit: BODY_LIMIT,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     return503OnClosing: true,
@@ -216,8 +241,6 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     frameworkErrors: (err, req, reply) => sendError(reply, req, err),
     forceCloseConnections: 'idle',
   });
-  const authenticator = new Authenticator(informers.token, informers.user, () => now().getTime());
-  const audit = openAuditLog(config, now);
   const auditHooks = new AuditHooks(audit);
   auditHooks.register(app);
   registerApiRoutes(app, {
@@ -231,7 +254,6 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   });
   await app.ready();
 
-  const registry = new TunnelRegistry(now);
   const tunnels = new TunnelEndpoint({
     store,
     registrationTokens: informers.clusterRegistrationToken,
@@ -249,11 +271,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   });
   app.server.on('upgrade', (req, socket, head) => {
     if (subscriptions.handleUpgrade(req, socket, head)) return;
+    if (k8sProxy.handleUpgrade(req, socket, head)) return;
     if (!tunnels.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-  });
-  const dialer = new Dialer(registry, (nodeId) => {
-    const node = informers.node.get(nodeId);
-    return node && { controlPlane: node.data.controlPlane === true };
   });
 
   // Controllers stop first on shutdown: closing thousands of tunnels then writes no statuses (the next
@@ -290,7 +309,12 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     registry.closeAll('server shutting down');
     tunnels.close();
     subscriptions.close();
+    upstreams.close();
+    // The HTTPS server is ours (serverFactory): fastify does not close it. In-flight requests finish first.
+    const serverClosed = new Promise<void>((resolve) => app.server.close(() => resolve()));
+    app.server.closeIdleConnections();
     await app.close();
+    await serverClosed;
     await audit.close();
     await reissuing;
     stop.abort();

@@ -71,7 +71,8 @@ export class ApiHandler {
 
   private async onCollection(ctx: RequestContext, req: ApiRequest, kind: ResourceKind, method: string): Promise<ApiResponse> {
     const action = actionName(ctx);
-    requireMethod(kind.schema.collectionMethods, method === 'POST' && action ? 'POST' : method);
+    // A collection action is a POST whatever the collection's own methods (principals: GET only, plus search).
+    if (!(method === 'POST' && action !== undefined)) requireMethod(kind.schema.collectionMethods, method);
     if (method === 'GET') return ok(this.list(ctx, kind, collectionUrl(ctx, kind)));
     if (action !== undefined) {
       const handler = kind.collectionActions?.[action];
@@ -183,7 +184,7 @@ export class ApiHandler {
     const obj = this.visible(ctx, kind, id);
     const handler = kind.actions?.[action];
     if (!handler || !(action in kind.schema.resourceActions)) throw new ApiError('InvalidAction', `Invalid action: ${action}`);
-    this.authorize(ctx, kind, 'update', obj);
+    this.authorize(ctx, kind, kind.actionVerbs?.[action] ?? 'update', obj);
     const available = kind.availableActions ? kind.availableActions(ctx, obj) : Object.keys(kind.schema.resourceActions);
     if (!available.includes(action)) throw new ApiError('ActionNotAvailable', `action ${action} is not available on ${kind.schema.id} "${id}" now`);
     return toResponse(await handler(ctx, obj, req.body));

@@ -64,5 +64,7 @@ export interface ResourceKind {
   /** Names of the resource actions available on this object now (default: all declared). */
   availableActions?(ctx: RequestContext, obj: StoredObject<JsonObject>): string[];
   actions?: Record<string, ResourceAction>;
+  /** The verb each resource action needs on its object (default `update`; e.g. `get` for generateKubeconfig). */
+  actionVerbs?: Record<string, Verb>;
   collectionActions?: Record<string, CollectionAction>;
 }

@@ -1,6 +1,6 @@
 import { requireCaller } from '../../api/context.js';
 import { ApiError } from '../../api/errors.js';
-import type { ObjectCache, ResourceKind } from '../../api/kind.js';
+import type { ObjectCache, ResourceAction, ResourceKind } from '../../api/kind.js';
 import { generateName } from '../../auth/secrets.js';
 import type { JsonObject } from '../../schema/validate.js';
 import type { Access } from '../rbac/access.js';
@@ -13,6 +13,7 @@ export interface ClusterKindDeps {
   access: Access;
   /** Resolves once the creator of a new cluster is its owner (see ResourceKind.settled). */
   settled: NonNullable<ResourceKind['settled']>;
+  generateKubeconfig: ResourceAction;
 }
 
 function assertNameFree(cache: ObjectCache<ClusterData>, name: string, exceptId?: string) {
@@ -32,6 +33,9 @@ export function clusterKind(deps: ClusterKindDeps): ResourceKind {
     // The built-in `local` cluster offers no remove link, whoever asks.
     allowed: (ctx, verb, obj) => !(verb === 'delete' && obj?.data.internal === true) && byRules(ctx, verb, obj),
     settled: deps.settled,
+    // Who may see a cluster may reach its API (what they may do there is the cluster's RBAC).
+    actionVerbs: { generateKubeconfig: 'get' },
+    actions: { generateKubeconfig: deps.generateKubeconfig },
     async prepareCreate(ctx, input) {
       assertNameFree(cache, String(input.name));
       const data = { ...input, creatorId: requireCaller(ctx).userId, internal: false } as ClusterData & JsonObject;

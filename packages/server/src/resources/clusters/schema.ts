@@ -28,6 +28,7 @@ const rkeConfig = f.object(
 
 export const clusterSchema = defineSchema({
   id: 'cluster',
+  resourceActions: { generateKubeconfig: { output: 'generateKubeConfigOutput' } },
   fields: {
     name: f.dnsLabel({ required: true, filterable: true }),
     description: f.string({ maxLength: 1024 }),
@@ -49,3 +50,8 @@ export const clusterSchema = defineSchema({
 });
 
 export type ClusterData = Resource<typeof clusterSchema.fields>;
+
+export const generateKubeConfigOutput = defineSchema(
+  { id: 'generateKubeConfigOutput', fields: { config: f.string({ create: false, update: false, description: 'a kubeconfig for this cluster through Paddock' }) } },
+  { embedded: true },
+);

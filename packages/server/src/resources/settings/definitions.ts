@@ -54,5 +54,7 @@ export function settingDefinitions(inputs: SettingInputs): SettingDefinition[] {
     { name: 'ui-pl', default: 'Paddock', public: true },
     { name: 'telemetry-opt', default: 'out' },
     { name: 'kubeconfig-generate-token', default: 'true' },
+    // Generated kubeconfigs carry a token that expires (30 days) unless an administrator chooses 0 (never).
+    { name: 'kubeconfig-default-token-ttl-minutes', default: '43200', validate: intSetting(0, 10 * 365 * 24 * 60) },
   ];
 }

@@ -4,7 +4,7 @@ import type { TokenData } from './schema.js';
 
 export interface TokenRequest {
   userId: string;
-  tokenKind: 'session' | 'apikey';
+  tokenKind: 'session' | 'apikey' | 'kubeconfig';
   /** Milliseconds; 0 = no expiry. */
   ttl: number;
   description?: string;
@@ -27,13 +27,13 @@ export function newToken(req: TokenRequest): { id: string; data: TokenData & Jso
     userId: req.userId,
     authProvider: 'local',
     userPrincipal: `local://${req.userId}`,
-    isDerived: req.tokenKind === 'apikey',
+    isDerived: req.tokenKind !== 'session',
     expiresAt,
     enabled: true,
     clusterId: req.clusterId ?? null,
     labels: {
       'authn.management.cattle.io/token-userId': req.userId,
-      'authn.management.cattle.io/kind': req.tokenKind === 'apikey' ? '' : 'session',
+      'authn.management.cattle.io/kind': req.tokenKind === 'apikey' ? '' : req.tokenKind,
     },
     tokenHash: hashSecret(secret),
     tokenKind: req.tokenKind,

@@ -30,5 +30,5 @@ export type TokenData = Resource<typeof tokenSchema.fields> & {
   /** SHA-256 of the secret, hex. Internal: never output. */
   tokenHash: string;
   /** session (login) or apikey. Internal. */
-  tokenKind: 'session' | 'apikey';
+  tokenKind: 'session' | 'apikey' | 'kubeconfig';
 };
