@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { spawnPaddock, startPaddock, stopPaddock, type ServerProcess } from '../support/server-process.js';
+import { apiCall, launchChromium, logIn, loginToken, newContext, screenshot, watchErrors } from './browser.js';
+
+const PASSWORD = 'a-long-enough-password';
+const ACTIVE_MS = 30_000;
+
+/**
+ * The web UI driven in Debian's chromium against a real `paddock server` and a real agent: first start,
+ * a cluster and its registration command, a node going active and unavailable live, API keys, and what a
+ * non-admin user sees. Screenshots of each main page land in e2e/artifacts/ui/.
+ */
+describe('the web UI in a browser', () => {
+  let dataDir: string;
+  let server: ServerProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+  const agents: ReturnType<typeof spawnPaddock>[] = [];
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'paddock-ui-e2e-'));
+    // A short agent timeout, so a stopped agent's node shows unavailable within seconds.
+    [server, browser] = await Promise.all([startPaddock(dataDir, ['--agent-timeout', '3']), launchChromium()]);
+    context = await newContext(browser, server.url);
+    page = await context.newPage();
+    errors = watchErrors(page);
+  });
+  after(async () => {
+    for (const a of agents) if (a.child.exitCode === null) a.child.kill('SIGKILL');
+    await browser?.close();
+    if (server) await stopPaddock(server);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('first start: admin/admin, a forced new password with its minimum length, the server URL pre-filled', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByText('First start: log in as admin').waitFor();
+    await screenshot(page, '01-login');
+    await logIn(page, server.url, 'admin', 'wrong-password');
+    await page.getByText('Wrong username or password.').waitFor();
+    await page.getByLabel('Password').fill('admin');
+    await page.getByRole('button', { name: 'Log in' }).click();
+
+    await page.getByRole('heading', { name: 'Welcome to Paddock' }).waitFor();
+    await page.getByText('At least 12 characters.').waitFor();
+    assert.equal(await page.getByLabel('Server URL').inputValue(), server.url, 'pre-filled with the address in the address bar');
+    await page.getByLabel('New password', { exact: true }).fill('short');
+    await page.getByText('The password must be at least 12 characters long.').waitFor();
+    await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Confirm the new password').fill(PASSWORD);
+    // A server URL the API refuses: its words show next to the field, and the password change is kept.
+    await page.getByLabel('Server URL').fill('ftp://nowhere');
+    await screenshot(page, '02-first-start');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const urlError = page.locator('.field.has-error', { has: page.getByLabel('Server URL') }).locator('.field-error');
+    await urlError.waitFor();
+    assert.match(await urlError.innerText(), /server-url/i);
+    await page.getByText('Your password is changed.').waitFor();
+    await page.getByLabel('Server URL').fill(server.url);
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await page.getByRole('heading', { name: 'Clusters' }).waitFor();
+    await page.locator('tr[data-cluster="local"]').waitFor();
+    const admin = await loginToken(server.url, 'admin', PASSWORD);
+    assert.equal((await apiCall(server.url, admin, 'GET', '/v3/settings/server-url')).json.value, server.url);
+    assert.equal((await apiCall(server.url, admin, 'GET', '/v3/settings/first-login')).json.value, 'false');
+  });
+
+  test('create a cluster, copy its command, run the agent with it: the node turns active, then unavailable, without a reload', async () => {
+    await page.getByRole('link', { name: 'Create cluster' }).click();
+    await page.getByLabel('Cluster name').fill('Bad Name');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByText('Use at most 63 lower-case letters').waitFor();
+    await page.getByLabel('Cluster name').fill('web');
+    await page.getByLabel('Description (optional)').fill('made in the browser');
+    await screenshot(page, '03-create-cluster');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+
+    await page.getByRole('heading', { name: 'Add nodes' }).waitFor();
+    const command = page.getByTestId('registration-command');
+    await command.waitFor();
+    assert.match(await command.innerText(), / --etcd --controlplane --worker$/, 'the first node gets every role by default');
+    await page.getByLabel('Control plane').uncheck();
+    await page.getByLabel('etcd').uncheck();
+    await page.getByText('Node name, addresses and labels (optional)').click();
+    await page.getByLabel('Node name').fill('ui-node');
+    await page.getByLabel('Public address').fill('127.0.0.1');
+    await page.getByLabel('Labels').fill('zone=browser');
+    const checksum = await page.getByTestId('ca-checksum').innerText();
+    assert.match(checksum, /^[0-9a-f]{64}$/);
+    await page.getByRole('button', { name: 'Copy registration command' }).click();
+    await page.getByText('Copied').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, await command.innerText());
+    assert.match(copied, new RegExp(`^paddock agent --server ${server.url} --token \\S+ --ca-checksum ${checksum} --worker --node-name ui-node --address 127.0.0.1 --label zone=browser$`));
+    await page.getByText('Insecure variant').click();
+    assert.match(await page.getByTestId('insecure-registration-command').innerText(), /--ca-checksum \$\(curl --insecure .* --worker --node-name ui-node/);
+    await screenshot(page, '04-add-nodes');
+
+    // Run exactly the copied command (`paddock agent ...` is bin/paddock).
+    const [program, ...args] = copied.split(' ');
+    assert.equal(program, 'paddock');
+    const agent = spawnPaddock(args);
+    agents.push(agent);
+    await page.getByText('ui-node').first().waitFor({ timeout: ACTIVE_MS });
+
+    await page.getByRole('link', { name: /^Nodes/ }).click();
+    const state = page.locator('tr[data-node="ui-node"] [data-testid="node-state"]');
+    await state.getByText('active', { exact: true }).waitFor({ timeout: ACTIVE_MS });
+    const row = page.locator('tr[data-node="ui-node"]');
+    assert.match(await row.innerText(), /127\.0\.0\.1/);
+    assert.match(await row.innerText(), /worker/);
+    assert.match(await row.innerText(), /v\d+\.\d+/, 'agent version');
+    await screenshot(page, '05-nodes');
+
+    // Cordon and uncordon from the table.
+    await page.getByRole('button', { name: 'Cordon ui-node' }).click();
+    await page.getByRole('button', { name: 'Uncordon ui-node' }).waitFor();
+    await page.getByRole('button', { name: 'Uncordon ui-node' }).click();
+    await page.getByRole('button', { name: 'Cordon ui-node' }).waitFor();
+
+    // The cluster list counts the node's roles.
+    await page.getByRole('link', { name: 'Clusters', exact: true }).first().click();
+    const clusterRow = page.locator('tr[data-cluster="web"]');
+    await clusterRow.getByText('1 of 1 node active').waitFor({ timeout: ACTIVE_MS });
+    assert.deepEqual(await clusterRow.locator('td.num').allInnerTexts(), ['0', '0', '1']);
+    await screenshot(page, '06-clusters');
+
+    await clusterRow.getByRole('link', { name: 'web' }).click();
+    await state.getByText('active', { exact: true }).waitFor();
+    const reloads: string[] = [];
+    page.on('framenavigated', (f) => f === page.mainFrame() && reloads.push(f.url()));
+    agent.child.kill('SIGKILL');
+    await state.getByText('unavailable', { exact: true }).waitFor({ timeout: ACTIVE_MS });
+    assert.deepEqual(reloads, [], 'the state changed without a page load');
+    await screenshot(page, '07-node-unavailable');
+  });
+
+  test('an API key: created with a description and an expiry, its secret shown once, then deleted', async () => {
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByLabel('Description').fill('e2e key');
+    await page.getByLabel('Expires after').selectOption({ label: '1 day' });
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const secret = (await page.getByTestId('new-api-key').innerText()).trim();
+    assert.match(secret, /^token-[a-z0-9]{5}:\S{40,}$/);
+    await screenshot(page, '08-api-key');
+    assert.equal((await apiCall(server.url, secret, 'GET', '/v3/clusters')).status, 200, 'the key works');
+    const name = secret.split(':')[0] ?? '';
+    const row = page.locator(`tr[data-key="${name}"]`);
+    assert.match(await row.innerText(), /e2e key/);
+    assert.match(await row.innerText(), /in (23|24) hours|in 1 day/);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    assert.equal(await page.getByTestId('new-api-key').count(), 0, 'the secret is not shown again');
+
+    await page.getByRole('button', { name: `Delete API key ${name}` }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await apiCall(server.url, secret, 'GET', '/v3/clusters')).status, 401, 'the key is gone');
+  });
+
+  test('administrators see users and settings; a setting edit shows the API error next to the field', async () => {
+    await page.getByRole('link', { name: 'Users & roles' }).click();
+    await page.getByTestId('users-table').getByText('Default Admin (admin)').waitFor();
+    await screenshot(page, '09-users');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Edit password-min-length' }).click();
+    await page.getByLabel('New value of password-min-length').fill('1');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('value must be an integer from 2 to 256', { exact: false }).waitFor();
+    await page.getByLabel('New value of password-min-length').fill('14');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('[data-setting="password-min-length"] pre.value', { hasText: '14' }).waitFor();
+    await screenshot(page, '10-settings');
+  });
+
+  test('a user who is not an administrator sees only their cluster, and no admin pages', async () => {
+    const admin = await loginToken(server.url, 'admin', PASSWORD);
+    const user = await apiCall(server.url, admin, 'POST', '/v3/users', { username: 'carol', password: 'carol-password-1', mustChangePassword: false });
+    assert.equal(user.status, 201, user.text);
+    const cluster = await apiCall(server.url, admin, 'POST', '/v3/clusters', { name: 'carols', rancherKubernetesEngineConfig: {} });
+    assert.equal(cluster.status, 201, cluster.text);
+    const member = await apiCall(server.url, admin, 'POST', '/v3/clusterroletemplatebindings', { clusterId: cluster.json.id, userId: user.json.id, roleTemplateId: 'cluster-owner' });
+    assert.equal(member.status, 201, member.text);
+
+    const carolContext = await newContext(browser, server.url, { width: 390, height: 844 });
+    const carol = await carolContext.newPage();
+    const carolErrors = watchErrors(carol);
+    await logIn(carol, server.url, 'carol', 'carol-password-1');
+    await carol.locator('tr[data-cluster="carols"]').waitFor();
+    const names = await carol.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cluster')));
+    assert.deepEqual(names, ['carols']);
+    // Phone width: the menu folds, nothing is wider than the screen.
+    await carol.getByRole('button', { name: 'Menu' }).click();
+    const nav = carol.getByRole('navigation', { name: 'Main' });
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Clusters', 'Account']);
+    assert.ok(await carol.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling at phone width');
+    await screenshot(carol, '11-phone-non-admin');
+    assert.deepEqual(carolErrors, []);
+    await carolContext.close();
+  });
+
+  test('keyboard: the first Tab reaches "Skip to content", and the page has no script errors', async () => {
+    await page.goto(`${server.url}/clusters`);
+    await page.getByRole('heading', { name: 'Clusters' }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    assert.deepEqual(errors, []);
+  });
+});
