@@ -33,6 +33,7 @@ import { tokenController } from './resources/tokens/controller.js';
 import { Dialer } from './tunnel/dialer.js';
 import { KubernetesProxy } from './k8s/proxy.js';
 import { ClusterUpstreams } from './k8s/upstream.js';
+import { rbacSyncController } from './k8s/rbac-sync/controller.js';
 import { Access } from './resources/rbac/access.js';
 import { TunnelEndpoint } from './tunnel/endpoint.js';
 import { TunnelRegistry } from './tunnel/registry.js';
@@ -284,6 +285,16 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
     nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
     ...rbacControllers(store, informers, logger),
+    rbacSyncController({
+      clusters: informers.cluster,
+      globalRoles: informers.globalRole,
+      globalRoleBindings: informers.globalRoleBinding,
+      roleTemplates: informers.roleTemplate,
+      clusterRoleTemplateBindings: informers.clusterRoleTemplateBinding,
+      projectRoleTemplateBindings: informers.projectRoleTemplateBinding,
+      upstreams,
+      logger: logger.child({ controller: 'k8s-rbac-sync' }),
+    }),
   ].map((c) => c.run(stopControllers.signal));
 
   const applyTls = () => app.server.setSecureContext({ cert: tls.current().certPem, key: tls.current().keyPem });

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startTestServer, type TestServer } from '../../packages/server/src/testing/test-server.js';
+import { until } from '../../packages/server/src/testing/wait.js';
+import { kubectl, startK8sTestEnv, type K8sTestEnv } from '../support/k8s-testenv.js';
+
+/** The status of a GET whose path is sent exactly as given. */
+function rawStatus(srv: TestServer, path: string, token: string): Promise<number> {
+  const { hostname, port } = new URL(srv.url);
+  return new Promise((resolve, reject) => {
+    httpsRequest({ hostname, port, path, ca: srv.ca, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** Runs kubectl with a kubeconfig file Paddock generated. */
+const kubectlWith = (kubeconfigPath: string, args: string[], input?: string) => kubectl({ kubeconfigPath }, args, input);
+
+describe('imported cluster: the proxy, kubeconfig and RBAC against a real kube-apiserver', () => {
+  let k8s: K8sTestEnv;
+  let srv: TestServer;
+  let admin: string;
+  let clusterId: string;
+  let dir: string;
+
+  before(async () => {
+    [k8s, srv] = await Promise.all([startK8sTestEnv(), startTestServer()]);
+    admin = await srv.adminToken();
+    dir = await mkdtemp(join(tmpdir(), 'paddock-kubeconfig-'));
+    const kubeConfig = await readFile(k8s.kubeconfigPath, 'utf8');
+    const created = await srv.request('POST', '/v3/clusters', { token: admin, body: { name: 'imported', importedConfig: { kubeConfig } } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json.importedConfig?.kubeConfig, undefined, 'the kubeconfig is write-only');
+    clusterId = created.json.id;
+  });
+  after(async () => {
+    await srv?.close();
+    await k8s?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function kubeconfigFor(token: string, name: string): Promise<string> {
+    const res = await srv.request('POST', `/v3/clusters/${clusterId}?action=generateKubeconfig`, { token });
+    assert.equal(res.status, 200, res.text);
+    const path = join(dir, name);
+    await writeFile(path, res.json.config);
+    return path;
+  }
+
+  test('kubectl with a generated kubeconfig: get, apply, watch, delete, api-resources', async () => {
+    const config = await kubeconfigFor(admin, 'admin.yaml');
+    const text = await readFile(config, 'utf8');
+    assert.match(text, new RegExp(`server: ${srv.url}/k8s/clusters/${clusterId}`));
+    assert.match(text, /certificate-authority-data: /);
+    // The global admin becomes cluster-admin through the RBAC Paddock keeps in the cluster.
+    const ns = await until('cluster-admin through the synced RBAC', async () => {
+      const r = await kubectlWith(config, ['get', 'namespaces', '-o', 'name']);
+      return r.code === 0 && r.stdout;
+    });
+    assert.match(ns, /namespace\/kube-system/);
+    const apply = await kubectlWith(config, ['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: through-paddock\n  namespace: default\ndata:\n  k: v\n');
+    assert.equal(apply.code, 0, apply.stderr);
+    const got = await kubectlWith(config, ['get', 'configmap', 'through-paddock', '-n', 'default', '-o', 'jsonpath={.data.k}']);
+    assert.equal(got.stdout, 'v');
+    const resources = await kubectlWith(config, ['api-resources', '-o', 'name']);
+    assert.equal(resources.code, 0, resources.stderr);
+    assert.match(resources.stdout, /configmaps/);
+
+    // A watch streams through the proxy: it sees a change made while it runs.
+    const watch = spawn('kubectl', ['--kubeconfig', config, 'get', 'configmaps', '-n', 'default', '-w', '-o', 'name'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let watched = '';
+    watch.stdout.on('data', (chunk: Buffer) => (watched += chunk.toString()));
+    try {
+      await until('the watch started', () => watched.includes('configmap/through-paddock'));
+      await kubectl(k8s, ['create', 'configmap', 'made-during-watch', '-n', 'default']);
+      await until('the watch event', () => watched.includes('configmap/made-during-watch'));
+    } finally {
+      watch.kill();
+    }
+    const deleted = await kubectlWith(config, ['delete', 'configmap', 'through-paddock', '-n', 'default']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+  });
+
+  test('requests reach the cluster as the Paddock user (impersonation), never with the Paddock token', async () => {
+    const res = await srv.request('GET', `/k8s/clusters/${clusterId}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { token: admin });
+    // SelfSubjectReview is a create; a GET is refused by the cluster itself, proving the request got there.
+    assert.ok([404, 405].includes(res.status), `${res.status} ${res.text}`);
+    const review = await srv.request('POST', `/k8s/clusters/${clusterId}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+      token: admin,
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    });
+    assert.equal(review.status, 201, review.text);
+    const me = await srv.request('GET', '/v3/users?me=true', { token: admin });
+    assert.equal(review.json.status.userInfo.username, me.json.data[0].id);
+    assert.ok(review.json.status.userInfo.groups.includes('system:authenticated'));
+  });
+
+  test('who may not see the cluster gets 403; a cluster member reads but may not write', async () => {
+    await srv.request('POST', '/v3/users', { token: admin, body: { username: 'outsider', password: 'outsider-password' } });
+    const outsider = await srv.login('outsider', 'outsider-password');
+    const refused = await srv.request('GET', `/k8s/clusters/${clusterId}/api/v1/namespaces`, { token: outsider });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.json.kind, 'Status');
+    const noKubeconfig = await srv.request('POST', `/v3/clusters/${clusterId}?action=generateKubeconfig`, { token: outsider });
+    assert.equal(noKubeconfig.status, 404);
+
+    await srv.request('POST', '/v3/users', { token: admin, body: { username: 'member', password: 'member-password-1' } });
+    const memberId = (await srv.request('GET', '/v3/users?username=member', { token: admin })).json.data[0].id;
+    const binding = await srv.request('POST', '/v3/clusterroletemplatebindings', { token: admin, body: { clusterId, roleTemplateId: 'cluster-member', userId: memberId } });
+    assert.equal(binding.status, 201, binding.text);
+    const member = await srv.login('member', 'member-password-1');
+    const config = await kubeconfigFor(member, 'member.yaml');
+    // cluster-member may read nodes (its template's Kubernetes rules) but not namespaces' secrets.
+    await until('the member ClusterRole in the cluster', async () => (await kubectlWith(config, ['get', 'nodes'])).code === 0);
+    const secrets = await kubectlWith(config, ['get', 'secrets', '-n', 'default']);
+    assert.notEqual(secrets.code, 0);
+    assert.match(secrets.stderr, /forbidden/i);
+    const create = await kubectlWith(config, ['create', 'namespace', 'not-allowed']);
+    assert.notEqual(create.code, 0);
+  });
+
+  test('a revoked kubeconfig token stops working at once; a path cannot climb out of the cluster', async () => {
+    const config = await kubeconfigFor(admin, 'revoked.yaml');
+    assert.equal((await kubectlWith(config, ['get', 'ns', 'default'])).code, 0);
+    const tokenId = /token: (token-[a-z0-9]+):/.exec(await readFile(config, 'utf8'))?.[1];
+    assert.ok(tokenId);
+    const tokenInfo = await srv.request('GET', `/v3/tokens/${tokenId}`, { token: admin });
+    assert.equal(tokenInfo.json.clusterId, clusterId, 'the kubeconfig token works only for this cluster');
+    assert.ok(tokenInfo.json.expiresAt, 'and it expires');
+    await srv.request('DELETE', `/v3/tokens/${tokenId}`, { token: admin });
+    const after = await kubectlWith(config, ['get', 'ns', 'default']);
+    assert.notEqual(after.code, 0);
+    assert.match(after.stderr, /must be logged in/i, JSON.stringify(after));
+    // Sent as is (a URL object would resolve the dots before sending).
+    for (const path of [`/k8s/clusters/${clusterId}/api/%2e%2e/%2e%2e/v3/users`, `/k8s/clusters/${clusterId}/../../v3/users`]) {
+      assert.equal(await rawStatus(srv, path, admin), 400, path);
+    }
+  });
+
+  test('an unreachable or unknown cluster is a clear error, and the server goes on', async () => {
+    const unknown = await srv.request('GET', '/k8s/clusters/c-nope0/api', { token: admin });
+    assert.equal(unknown.status, 404);
+    const broken = await srv.request('POST', '/v3/clusters', { token: admin, body: { name: 'bad-config', importedConfig: { kubeConfig: 'not: [valid' } } });
+    const r = await srv.request('GET', `/k8s/clusters/${broken.json.id}/api`, { token: admin });
+    assert.equal(r.status, 503, r.text);
+    assert.match(r.json.message, /kubeconfig/);
+    const gone = await srv.request('POST', '/v3/clusters', {
+      token: admin,
+      body: { name: 'unreachable', importedConfig: { kubeConfig: (await readFile(k8s.kubeconfigPath, 'utf8')).replace(k8s.url, 'https://127.0.0.1:1') } },
+    });
+    const down = await srv.request('GET', `/k8s/clusters/${gone.json.id}/api`, { token: admin });
+    assert.equal(down.status, 502, down.text);
+    assert.equal((await srv.request('GET', '/v3/clusters', { token: admin })).status, 200);
+  });
+});
