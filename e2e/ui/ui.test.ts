@@ -97,7 +97,7 @@ describe('the web UI in a browser', () => {
     assert.match(checksum, /^[0-9a-f]{64}$/);
     await page.getByRole('button', { name: 'Copy registration command' }).click();
     await page.getByText('Copied').waitFor();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const copied = await page.evaluate<string>('navigator.clipboard.readText()');
     assert.equal(copied, await command.innerText());
     assert.match(copied, new RegExp(`^paddock agent --server ${server.url} --token \\S+ --ca-checksum ${checksum} --worker --node-name ui-node --address 127.0.0.1 --label zone=browser$`));
     await page.getByText('Insecure variant').click();
@@ -202,7 +202,7 @@ describe('the web UI in a browser', () => {
     await carol.getByRole('button', { name: 'Menu' }).click();
     const nav = carol.getByRole('navigation', { name: 'Main' });
     assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Clusters', 'Account']);
-    assert.ok(await carol.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling at phone width');
+    assert.ok(await carol.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'no sideways scrolling at phone width');
     await screenshot(carol, '11-phone-non-admin');
     assert.deepEqual(carolErrors, []);
     await carolContext.close();
@@ -212,7 +212,7 @@ describe('the web UI in a browser', () => {
     await page.goto(`${server.url}/clusters`);
     await page.getByRole('heading', { name: 'Clusters' }).waitFor();
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    assert.equal(await page.evaluate<string | undefined>('document.activeElement?.textContent'), 'Skip to content');
     assert.deepEqual(errors, []);
   });
 });

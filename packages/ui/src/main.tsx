@@ -66,7 +66,7 @@ function Shell({ children, path }: { children: ReactNode; path: string }) {
   const items = [
     { to: '/clusters', label: 'Clusters', show: true },
     { to: '/users', label: 'Users & roles', show: session.isAdmin },
-    { to: '/settings', label: 'Settings', show: session.can('setting', 'PUT') },
+    { to: '/settings', label: 'Settings', show: session.canEditSettings },
     { to: '/account', label: 'Account', show: true },
   ].filter((i) => i.show);
   const active = (to: string) => path === to || path.startsWith(`${to}/`) || (to === '/clusters' && path === '/');

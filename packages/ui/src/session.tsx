@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import { get, post, type Collection, type Resource } from './api';
+import { get, post, qs, type Collection, type Resource } from './api';
 
 export interface User extends Resource {
   username: string;
@@ -23,8 +23,12 @@ export interface Session {
   schemas: Map<string, Schema>;
   /** May the caller use this method on the type's collection (`POST` = create) or its resources (`PUT`, `DELETE`)? */
   can(type: string, method: string, on?: 'collection' | 'resource'): boolean;
-  /** Administrators manage users, global roles and settings. */
+  /** The ids of the caller's global roles (admin, user, users-manage, ...). */
+  globalRoles: Set<string>;
+  /** Administrators (or holders of users-manage / roles-manage) manage users, global roles and members. */
   isAdmin: boolean;
+  /** Administrators (or holders of settings-manage) edit settings. */
+  canEditSettings: boolean;
   reload(): Promise<void>;
   logout(): Promise<void>;
 }
@@ -45,6 +49,11 @@ export async function loadSession(reload: () => Promise<void>, onLogout: () => v
   const me = users.data[0];
   if (!me) throw new Error('The server did not say who you are (/v3/users?me=true was empty).');
   const schemas = new Map(schemaList.data.map((s) => [s.id.toLowerCase(), s]));
+  // Global roles decide what the admin pages are for: schemas say what a caller may do somewhere, which
+  // for a cluster owner includes writes on cluster-scoped kinds.
+  const bindings = await get<Collection<Resource & { globalRoleId: string }>>(`/v3/globalrolebindings${qs({ userId: me.id, limit: -1 })}`).catch(() => ({ data: [] }));
+  const globalRoles = new Set(bindings.data.map((b) => b.globalRoleId));
+  const holds = (...roles: string[]) => roles.some((r) => globalRoles.has(r));
   const can = (type: string, method: string, on: 'collection' | 'resource' = method === 'POST' ? 'collection' : 'resource') => {
     const s = schemas.get(type.toLowerCase());
     if (!s) return false;
@@ -54,7 +63,9 @@ export async function loadSession(reload: () => Promise<void>, onLogout: () => v
     me,
     schemas,
     can,
-    isAdmin: can('user', 'POST') || can('setting', 'PUT') || can('globalRoleBinding', 'POST'),
+    globalRoles,
+    isAdmin: holds('admin', 'restricted-admin', 'users-manage', 'roles-manage') && can('user', 'GET', 'collection'),
+    canEditSettings: holds('admin', 'settings-manage') && can('setting', 'PUT'),
     reload,
     async logout() {
       await post('/v3/tokens?action=logout');

@@ -275,11 +275,15 @@ export function Tabs({ tabs, current, label }: { tabs: { to: string; label: stri
   );
 }
 
+let pagesShown = 0;
+
 /** The page's heading; focused when the page opens so screen readers announce where the person is. */
 export function PageTitle({ children, actions }: { children: ReactNode; actions?: ReactNode }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus({ preventScroll: true });
+    // After a client-side navigation focus goes to the new page's heading; on the first load it stays at
+    // the top of the document, so the first Tab reaches "Skip to content".
+    if (pagesShown++ > 0) ref.current?.focus({ preventScroll: true });
     if (typeof children === 'string') document.title = `${children} · Paddock`;
   }, [children]);
   return (

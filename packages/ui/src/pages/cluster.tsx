@@ -182,8 +182,8 @@ function NodesTable({ nodes, clusterId }: { nodes: Node[]; clusterId: string }) 
               <th scope="col">Addresses</th>
               <th scope="col">Roles</th>
               <th scope="col">State</th>
-              <th scope="col">Agent</th>
-              <th scope="col">Last seen</th>
+              <th scope="col" className="hide-narrow">Agent</th>
+              <th scope="col" className="hide-narrow">Last seen</th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
@@ -212,8 +212,8 @@ function NodesTable({ nodes, clusterId }: { nodes: Node[]; clusterId: string }) 
                   {n.transitioningMessage && <div className="sub clip">{n.transitioningMessage}</div>}
                   {rowError?.id === n.id && <ErrorNote error={rowError.error} />}
                 </td>
-                <td>{n.info?.agent?.version ?? '—'}</td>
-                <td>
+                <td className="hide-narrow">{n.info?.agent?.version ?? '—'}</td>
+                <td className="hide-narrow">
                   <Time iso={lastSeen(n)} />
                 </td>
                 <td className="row-actions">

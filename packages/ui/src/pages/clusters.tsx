@@ -112,6 +112,14 @@ export function ClustersPage() {
     return () => clearTimeout(t);
   }, [search, q]);
 
+  // For the benchmark and for people measuring: when the first page of clusters has been painted.
+  const painted = useRef(false);
+  useEffect(() => {
+    if (!data || painted.current) return;
+    painted.current = true;
+    requestAnimationFrame(() => setTimeout(() => performance.mark('paddock:clusters-painted'), 0));
+  }, [data]);
+
   const counts = useMemo(() => countRoles(data?.nodes.values() ?? []), [data?.nodes]);
   const canCreate = session.can('cluster', 'POST');
   const total = data?.pagination.total ?? data?.clusters.length ?? 0;
@@ -122,8 +130,8 @@ export function ClustersPage() {
     setPrevious([]);
     setQuery({ sort: key === 'name' ? undefined : key, order: sort === key && order === 'asc' ? 'desc' : undefined, marker: undefined });
   };
-  const sortHeader = (key: SortKey) => (
-    <th scope="col" aria-sort={sort === key ? (order === 'asc' ? 'ascending' : 'descending') : undefined}>
+  const sortHeader = (key: SortKey, className?: string) => (
+    <th scope="col" className={className} aria-sort={sort === key ? (order === 'asc' ? 'ascending' : 'descending') : undefined}>
       <button type="button" className="sort" onClick={() => sortBy(key)}>
         {SORTS[key]}
         <span aria-hidden="true">{sort === key ? (order === 'asc' ? ' ▲' : ' ▼') : ''}</span>
@@ -188,16 +196,16 @@ export function ClustersPage() {
                 <tr>
                   {sortHeader('name')}
                   {sortHeader('state')}
-                  <th scope="col" className="num">
+                  <th scope="col" className="num hide-narrow">
                     etcd
                   </th>
-                  <th scope="col" className="num">
+                  <th scope="col" className="num hide-narrow">
                     Control plane
                   </th>
-                  <th scope="col" className="num">
+                  <th scope="col" className="num hide-narrow">
                     Worker
                   </th>
-                  {sortHeader('created')}
+                  {sortHeader('created', 'hide-narrow')}
                   <th scope="col">
                     <span className="sr-only">Actions</span>
                   </th>
@@ -215,15 +223,16 @@ export function ClustersPage() {
                         <div className="sub">
                           {clusterKind(c)} · {n ? `${n.active} of ${n.total} node${n.total === 1 ? '' : 's'} active` : c.nodeCount ? `${c.nodeCount} nodes` : 'no nodes'}
                         </div>
+                        {n && <div className="sub show-narrow">etcd {n.etcd} · control plane {n.controlPlane} · worker {n.worker}</div>}
                       </td>
                       <td>
                         <StateBadge state={c.state} title={c.transitioningMessage} />
                         {c.transitioningMessage && <div className="sub clip">{c.transitioningMessage}</div>}
                       </td>
-                      <td className="num">{n?.etcd ?? 0}</td>
-                      <td className="num">{n?.controlPlane ?? 0}</td>
-                      <td className="num">{n?.worker ?? 0}</td>
-                      <td>
+                      <td className="num hide-narrow">{n?.etcd ?? 0}</td>
+                      <td className="num hide-narrow">{n?.controlPlane ?? 0}</td>
+                      <td className="num hide-narrow">{n?.worker ?? 0}</td>
+                      <td className="hide-narrow">
                         <Time iso={c.created} />
                       </td>
                       <td className="row-actions">

@@ -65,7 +65,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (password: string) => Pr
  */
 export function SetupPage({ currentPassword, onDone }: { currentPassword: string; onDone: () => Promise<void> }) {
   const session = useSession();
-  const canSetUrl = session.can('setting', 'PUT');
+  const canSetUrl = session.canEditSettings;
   const minLength = useAsync(() => get<Setting>('/v3/settings/password-min-length').then((s) => Number(s.value) || 12), []);
   const serverUrlSetting = useAsync(() => (canSetUrl ? get<Setting>('/v3/settings/server-url') : Promise.resolve(undefined)), [canSetUrl]);
   const [current, setCurrent] = useState(currentPassword);
