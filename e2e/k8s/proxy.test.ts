@@ -90,6 +90,19 @@ describe('imported cluster: the proxy, kubeconfig and RBAC against a real kube-a
     assert.equal(deleted.code, 0, deleted.stderr);
   });
 
+  test('the cluster reports its version, nodes, resources and component health, and turns active', async () => {
+    const cluster = await until('the imported cluster active', async () => {
+      const c = await srv.request('GET', `/v3/clusters/${clusterId}`, { token: admin });
+      return c.json.state === 'active' && c.json;
+    });
+    assert.equal(cluster.version.gitVersion, `v${k8s.version.replace(/^v/, '')}`);
+    assert.equal(cluster.nodeCount, 0, 'the test cluster has no kubelet, so no nodes');
+    assert.deepEqual(Object.keys(cluster.allocatable).sort(), ['cpu', 'memory', 'pods']);
+    assert.ok(cluster.componentStatuses.some((c: { name: string }) => c.name.startsWith('etcd')), JSON.stringify(cluster.componentStatuses));
+    const connected = cluster.conditions.find((c: { type: string }) => c.type === 'Connected');
+    assert.equal(connected.status, 'True');
+  });
+
   test('requests reach the cluster as the Paddock user (impersonation), never with the Paddock token', async () => {
     const res = await srv.request('GET', `/k8s/clusters/${clusterId}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { token: admin });
     // SelfSubjectReview is a create; a GET is refused by the cluster itself, proving the request got there.
@@ -153,6 +166,11 @@ describe('imported cluster: the proxy, kubeconfig and RBAC against a real kube-a
     const r = await srv.request('GET', `/k8s/clusters/${broken.json.id}/api`, { token: admin });
     assert.equal(r.status, 503, r.text);
     assert.match(r.json.message, /kubeconfig/);
+    const brokenStatus = await until('the broken cluster unavailable', async () => {
+      const c = await srv.request('GET', `/v3/clusters/${broken.json.id}`, { token: admin });
+      return c.json.state === 'unavailable' && c.json;
+    });
+    assert.match(brokenStatus.transitioningMessage, /invalid kubeconfig/);
     const gone = await srv.request('POST', '/v3/clusters', {
       token: admin,
       body: { name: 'unreachable', importedConfig: { kubeConfig: (await readFile(k8s.kubeconfigPath, 'utf8')).replace(k8s.url, 'https://127.0.0.1:1') } },

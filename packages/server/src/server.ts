@@ -34,6 +34,8 @@ import { Dialer } from './tunnel/dialer.js';
 import { KubernetesProxy } from './k8s/proxy.js';
 import { ClusterUpstreams } from './k8s/upstream.js';
 import { rbacSyncController } from './k8s/rbac-sync/controller.js';
+import type { ClusterProbe } from './k8s/probe.js';
+import { probeController } from './k8s/probe-controller.js';
 import { Access } from './resources/rbac/access.js';
 import { TunnelEndpoint } from './tunnel/endpoint.js';
 import { TunnelRegistry } from './tunnel/registry.js';
@@ -280,8 +282,19 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   // start marks nodes without a tunnel unavailable anyway).
   const stopControllers = new AbortController();
   setMaxListeners(100, stopControllers.signal);
+  const probes = new Map<string, ClusterProbe>();
+  const clusters = clusterController({
+    store,
+    clusters: informers.cluster,
+    registrationTokens: informers.clusterRegistrationToken,
+    nodes: informers.node,
+    logger,
+    now,
+    probes,
+  });
   const controllers = [
-    clusterController({ store, clusters: informers.cluster, registrationTokens: informers.clusterRegistrationToken, nodes: informers.node, logger, now }),
+    clusters,
+    probeController({ clusters: informers.cluster, upstreams, probes, onChange: (id) => clusters.enqueue(id), logger, now }),
     tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
     nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
     ...rbacControllers(store, informers, logger),

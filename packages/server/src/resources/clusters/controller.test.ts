@@ -24,7 +24,7 @@ describe('cluster controller', () => {
     void clusters.run(stop.signal);
     void tokens.run(stop.signal);
     void nodes.run(stop.signal);
-    void clusterController({ store, clusters, registrationTokens: tokens, nodes, logger: noopLogger, now }).run(stop.signal);
+    void clusterController({ store, clusters, registrationTokens: tokens, nodes, logger: noopLogger, now, probes: new Map() }).run(stop.signal);
   });
   after(async () => {
     stop.abort();

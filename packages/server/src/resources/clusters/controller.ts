@@ -9,6 +9,7 @@ import type { ClusterRegistrationTokenData } from '../clusterregistrationtokens/
 import type { ClusterData } from './schema.js';
 import type { Condition } from '../conditions.js';
 import type { NodeData } from '../nodes/schema.js';
+import type { ClusterProbe } from '../../k8s/probe.js';
 import { clusterDriver, desiredConditions, type ClusterNode } from './status.js';
 
 export interface ClusterControllerDeps {
@@ -18,9 +19,22 @@ export interface ClusterControllerDeps {
   nodes: Informer<NodeData>;
   logger: Logger;
   now: () => Date;
+  /** What the cluster probe last learned of each imported cluster's Kubernetes. */
+  probes: ReadonlyMap<string, ClusterProbe>;
 }
 
 export const BY_CLUSTER = 'clusterId';
+
+/** The cluster fields a successful probe fills, in Rancher's shapes. */
+const kubernetesStatus = (probe: ClusterProbe) => ({
+  version: probe.version,
+  capacity: probe.capacity,
+  allocatable: probe.allocatable,
+  componentStatuses: (probe.componentStatuses ?? []).map((c) => ({
+    name: c.name,
+    conditions: [{ type: 'Healthy', status: c.healthy ? 'True' : 'False', message: c.message }],
+  })),
+});
 const NODE_SETTLE_MS = 500;
 export const defaultTokenId = (clusterId: string) => `${clusterId}:default-token`;
 
@@ -64,8 +78,10 @@ export function clusterController(deps: ClusterControllerDeps): Controller {
     const data = structuredClone(cluster.data) as ClusterData & JsonObject;
     data.driver = clusterDriver(data);
     const members = clusterNodes(id);
-    data.conditions = desiredConditions(data, { nodes: members }, deps.now().toISOString());
-    data.nodeCount = members.length;
+    const probe = deps.probes.get(id);
+    data.conditions = desiredConditions(data, { nodes: members, probe }, deps.now().toISOString());
+    data.nodeCount = probe?.nodeCount ?? members.length;
+    if (probe?.reachable) Object.assign(data, kubernetesStatus(probe));
     if (JSON.stringify(data) === JSON.stringify(cluster.data)) return;
     await store.update('cluster', id, data, cluster.resourceVersion);
   }

@@ -44,6 +44,7 @@ export const clusterSchema = defineSchema({
     version: f.json({ create: false, update: false }),
     nodeCount: f.int({ create: false, update: false, default: 0 }),
     capacity: f.map(f.string(), { create: false, update: false }),
+    componentStatuses: f.json({ create: false, update: false }),
     allocatable: f.map(f.string(), { create: false, update: false }),
     conditions: conditionsField,
   },

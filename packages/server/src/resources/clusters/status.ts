@@ -1,4 +1,5 @@
 import { setCondition, type Condition } from '../conditions.js';
+import type { ClusterProbe } from '../../k8s/probe.js';
 import type { ClusterData } from './schema.js';
 
 export const WAITING_FOR_NODES = 'Waiting for nodes to provision or a valid configuration';
@@ -22,7 +23,11 @@ export interface ClusterNode {
 
 export interface ClusterFacts {
   nodes: ClusterNode[];
+  /** The last answer of the cluster's Kubernetes API (imported clusters), if it was asked yet. */
+  probe?: ClusterProbe;
 }
+
+export const CONNECTING = 'Connecting to the cluster\'s Kubernetes API';
 
 /** Unavailable nodes named in the Ready message; the rest are counted. */
 const MAX_NAMED = 5;
@@ -50,9 +55,7 @@ export function desiredConditions(data: ClusterData, facts: ClusterFacts, now: s
     set({ type: 'Provisioned', status: 'True', reason: '', message: '' });
     return set({ type: 'Ready', status: 'True', reason: '', message: '' });
   }
-  if (driver === 'imported') {
-    return set({ type: 'Pending', status: 'Unknown', reason: 'AgentNotConnected', message: WAITING_FOR_AGENT });
-  }
+  if (driver === 'imported') return importedConditions(data, facts.probe, set);
   const { nodes } = facts;
   if (nodes.length === 0) {
     return set({ type: 'Provisioned', status: 'Unknown', reason: 'Provisioning', message: WAITING_FOR_NODES });
@@ -76,5 +79,31 @@ export function desiredConditions(data: ClusterData, facts: ClusterFacts, now: s
     down.length === 0
       ? { type: 'Ready', status: 'True', reason: 'NodesActive', message: '' }
       : { type: 'Ready', status: 'False', reason: 'NodesUnavailable', message: `${down.length} of ${nodes.length} nodes unavailable: ${named}` },
+  );
+}
+
+type SetCondition = (c: Omit<Condition, 'lastUpdateTime' | 'lastTransitionTime'>) => Condition[];
+
+/**
+ * An imported cluster is what its Kubernetes API says: pending until first reached (through its kubeconfig
+ * or its cluster agent), then Ready while it answers, unavailable with the reason when it stops.
+ */
+function importedConditions(data: ClusterData, probe: ClusterProbe | undefined, set: SetCondition): Condition[] {
+  if (!probe) {
+    const viaKubeconfig = Boolean(data.importedConfig?.kubeConfig);
+    return set({ type: 'Pending', status: 'Unknown', reason: viaKubeconfig ? 'Connecting' : 'AgentNotConnected', message: viaKubeconfig ? CONNECTING : WAITING_FOR_AGENT });
+  }
+  set({ type: 'Pending', status: 'True', reason: '', message: '' });
+  set({ type: 'Provisioned', status: 'True', reason: '', message: '' });
+  if (!probe.reachable) {
+    set({ type: 'Connected', status: 'False', reason: 'Unreachable', message: probe.error ?? '' });
+    return set({ type: 'Ready', status: 'False', reason: 'Unreachable', message: `the Kubernetes API cannot be reached: ${probe.error ?? 'unknown error'}` });
+  }
+  set({ type: 'Connected', status: 'True', reason: '', message: '' });
+  const unhealthy = (probe.componentStatuses ?? []).filter((c) => !c.healthy).map((c) => c.name);
+  return set(
+    unhealthy.length === 0
+      ? { type: 'Ready', status: 'True', reason: '', message: '' }
+      : { type: 'Ready', status: 'True', reason: 'ComponentsUnhealthy', message: `unhealthy: ${unhealthy.join(', ')}` },
   );
 }
