@@ -118,6 +118,7 @@ describe('the web UI in a browser', () => {
     assert.match(await row.innerText(), /127\.0\.0\.1/);
     assert.match(await row.innerText(), /worker/);
     assert.match(await row.innerText(), /v\d+\.\d+/, 'agent version');
+    assert.match(await row.innerText(), /connected now/, 'last seen');
     await screenshot(page, '05-nodes');
 
     // Cordon and uncordon from the table.
@@ -140,6 +141,7 @@ describe('the web UI in a browser', () => {
     agent.child.kill('SIGKILL');
     await state.getByText('unavailable', { exact: true }).waitFor({ timeout: ACTIVE_MS });
     assert.deepEqual(reloads, [], 'the state changed without a page load');
+    assert.match(await row.innerText(), /agent not connected since .*(just now|seconds? ago)/s, 'last seen: when the agent went away');
     await screenshot(page, '07-node-unavailable');
   });
 

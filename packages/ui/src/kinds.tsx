@@ -54,10 +54,15 @@ export function nodeRoles(n: Node): string[] {
   return [n.etcd && 'etcd', n.controlPlane && 'control plane', n.worker && 'worker'].filter((r): r is string => Boolean(r));
 }
 
-/** When the node's agent was last heard from: the Ready condition's last update (refreshed by the liveness controller). */
-export function lastSeen(n: Node): string | undefined {
+/**
+ * When the node's agent was last heard from: now while its tunnel is up (Ready True); otherwise the time the
+ * liveness controller says it went away ("agent not connected since <time>"), else when Ready turned False.
+ */
+export function lastSeen(n: Node): { connected: boolean; at?: string } {
   const ready = n.conditions?.find((c) => c.type === 'Ready');
-  return ready?.lastUpdateTime || ready?.lastTransitionTime || undefined;
+  if (ready?.status === 'True') return { connected: true, at: ready.lastUpdateTime };
+  const since = /since (\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(ready?.message ?? n.transitioningMessage ?? '')?.[1];
+  return { connected: false, at: since ?? ready?.lastTransitionTime };
 }
 
 export interface RoleCounts {

@@ -17,6 +17,7 @@ export function CreateClusterPage() {
   const [plugin, setPlugin] = useState('canal');
   const [networkPolicy, setNetworkPolicy] = useState(false);
   const [dockerRootDir, setDockerRootDir] = useState('/var/lib/docker');
+  const [kubeConfig, setKubeConfig] = useState('');
   const [touched, setTouched] = useState(false);
 
   const nameProblem = name === '' ? 'Give the cluster a name.' : DNS_LABEL.test(name) ? undefined : 'Use at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit.';
@@ -26,9 +27,11 @@ export function CreateClusterPage() {
       body.rancherKubernetesEngineConfig = { ...(kubernetesVersion ? { kubernetesVersion } : {}), network: { plugin } };
       body.enableNetworkPolicy = networkPolicy;
       body.dockerRootDir = dockerRootDir || undefined;
+    } else if (kubeConfig.trim()) {
+      body.importedConfig = { kubeConfig };
     }
     const cluster = await post<Cluster>('/v3/clusters', body);
-    navigate(`/clusters/${encodeURIComponent(cluster.id)}/register`);
+    navigate(`/clusters/${encodeURIComponent(cluster.id)}${kind === 'custom' ? '/register' : ''}`);
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -38,7 +41,8 @@ export function CreateClusterPage() {
   };
   const err = create.error;
   const nameError = (touched ? nameProblem : undefined) ?? fieldError(err, 'name', 'Cluster name');
-  const otherError = err !== undefined && !fieldError(err, 'name', 'Cluster name', 'description', 'kubernetesVersion', 'dockerRootDir');
+  const kubeConfigError = fieldError(err, 'kubeConfig', 'importedConfig', 'importedConfig.kubeConfig');
+  const otherError = err !== undefined && !kubeConfigError && !fieldError(err, 'name', 'Cluster name', 'description', 'kubernetesVersion', 'dockerRootDir');
   return (
     <main className="page" id="main">
       <p className="crumbs">
@@ -61,6 +65,15 @@ export function CreateClusterPage() {
         <Field label="Description (optional)" error={fieldError(err, 'description')}>
           {(p) => <textarea {...p} name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
+        {kind === 'import' && (
+          <Field
+            label="Kubeconfig of the cluster"
+            hint="Paddock reaches the cluster's Kubernetes API with it (a service account token with cluster-admin is best). It is stored and never shown again."
+            error={kubeConfigError}
+          >
+            {(p) => <textarea {...p} name="kubeConfig" rows={8} spellCheck={false} className="mono" value={kubeConfig} onChange={(e) => setKubeConfig(e.target.value)} placeholder={'apiVersion: v1\nkind: Config\nclusters: ...'} />}
+          </Field>
+        )}
         {kind === 'custom' && (
           <details className="options">
             <summary>Cluster options</summary>

@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ApiError, del, fieldError, get, newer, post, qs, resourcePath, type Collection, type Resource } from '../api';
 import { clusterKind, lastSeen, nodeName, nodeRoles, type Cluster, type Node } from '../kinds';
 import { useLive, type LiveEvent } from '../live';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
-import { Button, Confirm, Empty, ErrorNote, Field, LiveBadge, Loading, PageTitle, StateBadge, Tabs, Time, useAction, useAsync } from '../ui';
+import { Button, CodeBox, Confirm, Empty, ErrorNote, Field, LiveBadge, Loading, PageTitle, StateBadge, Tabs, Time, useAction, useAsync } from '../ui';
 import { Bindings } from './bindings';
 import { AddNodes } from './register';
 
@@ -21,6 +21,7 @@ export function ClusterPage({ id, tab }: { id: string; tab: string }) {
   const [error, setError] = useState<unknown>();
   const [gone, setGone] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [kubeconfig, setKubeconfig] = useState(false);
   const seq = useRef(0);
 
   const load = useCallback(async () => {
@@ -89,11 +90,14 @@ export function ClusterPage({ id, tab }: { id: string; tab: string }) {
       </p>
       <PageTitle
         actions={
-          cluster.links?.remove && (
-            <Button variant="danger" onClick={() => setDeleting(true)}>
-              Delete cluster
-            </Button>
-          )
+          <>
+            {cluster.actions?.generateKubeconfig && <Button onClick={() => setKubeconfig(true)}>Kubeconfig file</Button>}
+            {cluster.links?.remove && (
+              <Button variant="danger" onClick={() => setDeleting(true)}>
+                Delete cluster
+              </Button>
+            )}
+          </>
         }
       >
         {cluster.name}
@@ -120,13 +124,14 @@ export function ClusterPage({ id, tab }: { id: string; tab: string }) {
         current={tab}
         tabs={[
           { id: 'nodes', label: `Nodes (${list.length})`, to: base },
-          ...(cluster.internal ? [] : [{ id: 'register', label: 'Add nodes', to: `${base}/register` }]),
+          ...(cluster.driver === 'rancherKubernetesEngine' ? [{ id: 'register', label: 'Add nodes', to: `${base}/register` }] : []),
           { id: 'members', label: 'Members', to: `${base}/members` },
           { id: 'projects', label: 'Projects', to: `${base}/projects` },
         ]}
       />
       {tab === 'nodes' && <NodesTable nodes={list} clusterId={id} />}
       {tab === 'register' && <AddNodes cluster={cluster} nodes={list} />}
+      {kubeconfig && <KubeconfigDialog cluster={cluster} onClose={() => setKubeconfig(false)} />}
       {tab === 'members' && <Bindings scope="cluster" scopeId={id} />}
       {tab === 'projects' && <Projects clusterId={id} />}
       {deleting && (
@@ -146,6 +151,40 @@ export function ClusterPage({ id, tab }: { id: string; tab: string }) {
         </Confirm>
       )}
     </main>
+  );
+}
+
+/** `generateKubeconfig`: a kubeconfig for this cluster through Paddock, to copy or download. */
+function KubeconfigDialog({ cluster, onClose }: { cluster: Cluster; onClose: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const config = useAsync(() => post<{ config: string }>(`${resourcePath('clusters', cluster.id)}?action=generateKubeconfig`).then((r) => r.config), [cluster.id]);
+  useEffect(() => {
+    if (ref.current && !ref.current.open) ref.current.showModal();
+  }, []);
+  const href = useMemo(() => (config.data ? URL.createObjectURL(new Blob([config.data], { type: 'application/yaml' })) : undefined), [config.data]);
+  useEffect(() => () => void (href && URL.revokeObjectURL(href)), [href]);
+  return (
+    <dialog ref={ref} className="dialog wide" aria-labelledby="kc-title" onCancel={onClose}>
+      <h2 id="kc-title">Kubeconfig for {cluster.name}</h2>
+      {config.loading && <Loading what="the kubeconfig" />}
+      <ErrorNote error={config.error} />
+      {config.data && (
+        <>
+          <p className="hint">kubectl reaches the cluster through Paddock with this file; it carries a token of yours, so keep it private.</p>
+          <CodeBox text={config.data} label="Kubeconfig" />
+        </>
+      )}
+      <div className="actions">
+        {href && (
+          <a className="btn btn-primary" href={href} download={`${cluster.name}.yaml`}>
+            Download
+          </a>
+        )}
+        <Button onClick={onClose} autoFocus>
+          Close
+        </Button>
+      </div>
+    </dialog>
   );
 }
 
@@ -213,9 +252,7 @@ function NodesTable({ nodes, clusterId }: { nodes: Node[]; clusterId: string }) 
                   {rowError?.id === n.id && <ErrorNote error={rowError.error} />}
                 </td>
                 <td className="hide-narrow">{n.info?.agent?.version ?? '—'}</td>
-                <td className="hide-narrow">
-                  <Time iso={lastSeen(n)} />
-                </td>
+                <td className="hide-narrow">{lastSeen(n).connected ? <span className="ok-text">connected now</span> : <Time iso={lastSeen(n).at} />}</td>
                 <td className="row-actions">
                   {n.actions?.cordon && (
                     <Button variant="link" busy={busy === n.id} onClick={() => void act(n, 'cordon')} aria-label={`Cordon ${nodeName(n)}`}>

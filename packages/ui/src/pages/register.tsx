@@ -24,7 +24,6 @@ export function AddNodes({ cluster, nodes }: { cluster: Cluster; nodes: Node[] }
   const [o, setO] = useState<NodeOptions>({ etcd: first, controlPlane: first, worker: true, nodeName: '', address: '', internalAddress: '', labels: '' });
   const [runner, setRunner] = useState<'paddock' | 'docker'>('paddock');
   const set = (patch: Partial<NodeOptions>) => setO((x) => ({ ...x, ...patch }));
-  const imported = cluster.driver === 'imported';
 
   if (token.loading && !token.data) return <Loading what="the registration command" />;
   if (token.error) return <ErrorNote error={token.error} action={<Button onClick={token.reload}>Try again</Button>} />;
@@ -40,20 +39,7 @@ export function AddNodes({ cluster, nodes }: { cluster: Cluster; nodes: Node[] }
 
   return (
     <section aria-labelledby="add-nodes-title" className="add-nodes">
-      <h2 id="add-nodes-title">{imported ? 'Register this cluster' : 'Add nodes'}</h2>
-      {imported && t.command && (
-        <div className="card">
-          <p>Run this with kubectl against the cluster you are importing:</p>
-          <CodeBox text={t.command} label="Import command" />
-          {t.insecureCommand && (
-            <>
-              <p className="hint">If the cluster cannot verify this server's certificate:</p>
-              <CodeBox text={t.insecureCommand} label="Insecure import command" />
-            </>
-          )}
-          <p className="hint">Or add its machines as nodes with the agent, as below.</p>
-        </div>
-      )}
+      <h2 id="add-nodes-title">Add nodes</h2>
       <div className="card form wide">
         <fieldset className="choice inline">
           <legend>Run the agent with</legend>
