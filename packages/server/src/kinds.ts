@@ -23,7 +23,7 @@ import { projectRoleTemplateBindingKind } from './resources/projectroletemplateb
 import type { ProjectRoleTemplateBindingData } from './resources/projectroletemplatebindings/schema.js';
 import { projectKind } from './resources/projects/hooks.js';
 import type { ProjectData } from './resources/projects/schema.js';
-import { Access, settledWhen } from './resources/rbac/access.js';
+import { Access, settledWhen, userCascade } from './resources/rbac/access.js';
 import { roleTemplateKind } from './resources/roletemplates/hooks.js';
 import type { RoleTemplateData } from './resources/roletemplates/schema.js';
 import { settingKind } from './resources/settings/hooks.js';
@@ -87,6 +87,9 @@ export interface KindDeps {
 }
 
 const cache = <T>(informer: Informer<T>) => informer as ObjectCache<T>;
+/** Everything that belongs to a user: what must be gone when the user is. */
+const userLeftovers = (i: Informers) => [i.token, i.globalRoleBinding, i.clusterRoleTemplateBinding, i.projectRoleTemplateBinding];
+
 const rbacSources = (i: Informers) => [i.globalRoleBinding, i.clusterRoleTemplateBinding, i.projectRoleTemplateBinding, i.roleTemplate, i.globalRole];
 
 /** The access-control kinds: roles, bindings, projects and principals. */
@@ -123,6 +126,7 @@ export function buildApiVersions(deps: KindDeps): { v3: ApiVersion; v3Public: Ap
       settings,
       access,
       settled: settledWhen(cache(i.user), [i.user], (_ctx, u) => u.data.defaultRolesBound === true),
+      cascaded: userCascade(userLeftovers(i)),
     }),
     tokens,
     settingKind(cache(i.setting), settings, access),

@@ -177,6 +177,7 @@ export class ApiHandler {
     kind.checkDelete?.(ctx, obj);
     const deleted = await this.store.delete<JsonObject>(kind.schema.id, obj.id, obj.resourceVersion);
     await kind.cache.waitForRevision(deleted.resourceVersion);
+    await kind.deleted?.(ctx, deleted);
     return { status: 204 };
   }
 

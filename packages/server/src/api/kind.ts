@@ -55,6 +55,11 @@ export interface ResourceKind {
   settled?(ctx: RequestContext, stored: StoredObject<JsonObject>): Promise<StoredObject<JsonObject>>;
   /** Checks and completes a merged update. Throws ApiError to refuse. */
   prepareUpdate?(ctx: RequestContext, current: StoredObject<JsonObject>, merged: JsonObject, changed: string[]): Promise<JsonObject>;
+  /**
+   * Resolves once what goes with a deleted object is gone too (the controllers' cascade), so the DELETE
+   * answers when the whole deletion is visible. Optional.
+   */
+  deleted?(ctx: RequestContext, obj: StoredObject<JsonObject>): Promise<void>;
   /** Refuses a delete by throwing ApiError. */
   checkDelete?(ctx: RequestContext, obj: StoredObject<JsonObject>): void;
   /** Adds computed fields to the output (`out` already holds the declared fields, links and actions). */

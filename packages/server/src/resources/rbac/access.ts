@@ -76,3 +76,14 @@ export function settledWhen(
     return cache.get(stored.id) ?? stored;
   };
 }
+
+/**
+ * `ResourceKind.deleted` for kinds whose controllers remove dependents: waits until no object of `sources`
+ * refers to the deleted one by `userId` (up to a bound, then answers anyway: the controllers finish).
+ */
+export function userCascade(sources: readonly (ChangeSource & { list(): StoredObject<{ userId?: unknown }>[] })[]): NonNullable<ResourceKind['deleted']> {
+  return async (_ctx, obj) => {
+    const gone = () => sources.every((s) => !s.list().some((o) => o.data.userId === obj.id));
+    await waitUntil(gone, sources, SETTLE_MS);
+  };
+}

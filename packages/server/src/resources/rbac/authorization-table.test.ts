@@ -281,7 +281,9 @@ describe('authorization table: built-in roles at each scope, through the HTTP AP
     const project = await ok(request('member', 'POST', '/v3/projects', { clusterId: A, name: 'members' }));
     await check([
       { who: 'member', method: 'GET', path: '/v3/projects', expect: { ids: [project.id] } },
-      { who: 'member', method: 'PUT', path: `/v3/projects/${project.id}`, body: { description: 'x' }, expect: 403 },
+      // Its creator is its project owner: may edit it (as in Rancher), not delete it (that is the cluster owner's).
+      { who: 'member', method: 'PUT', path: `/v3/projects/${project.id}`, body: { description: 'x' }, expect: 200 },
+      { who: 'member', method: 'DELETE', path: `/v3/projects/${project.id}`, expect: 403 },
       { who: 'owner', method: 'DELETE', path: `/v3/projects/${project.id}`, expect: 204 },
       { who: 'plain', method: 'DELETE', path: `/v3/clusters/${cluster.id}`, expect: 204 },
     ]);

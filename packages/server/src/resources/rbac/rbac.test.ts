@@ -232,13 +232,25 @@ describe('access control through the API: bad input, no escalation, and what the
     assert.equal((await req('DELETE', `/v3/users/${ivy.id}`, admin())).status, 204);
     assert.equal((await req('GET', '/v3/clusters', ivy.token)).status, 401, 'the session ends at once');
     assert.equal((await req('GET', '/v3/clusters', String(key.token))).status, 401, 'and the API key');
+    // The DELETE answers once the cascade is done: nothing of the user is left when it returns.
     for (const type of ['globalrolebindings', 'clusterroletemplatebindings', 'projectroletemplatebindings']) {
-      await until(`${type} of the deleted user gone`, async () => (await count(type)) === 0);
+      assert.equal(await count(type), 0, `${type} of the deleted user`);
     }
-    await until('tokens of the deleted user gone', async () => {
-      const { items } = await ctx.srv.server.store.list<{ userId?: string }>('token');
-      return !items.some((t) => t.data.userId === ivy.id);
-    });
+    const { items } = await ctx.srv.server.store.list<{ userId?: string }>('token');
+    assert.ok(!items.some((t) => t.data.userId === ivy.id), 'tokens of the deleted user');
+  });
+
+  test('a user manager cannot take over someone who holds more: no password reset, disable or delete of an admin', async () => {
+    const manager = await newUser('manager');
+    await created(grb(admin(), 'users-manage', manager.id));
+    const adminUser = (await req('GET', '/v3/users?username=admin', admin())).json.data[0];
+    assertError(await req('POST', `/v3/users/${adminUser.id}?action=setpassword`, manager.token, { newPassword: 'taken-over-password' }), 403, 'PermissionDenied', undefined, /hold permissions you do not/);
+    assertError(await req('PUT', `/v3/users/${adminUser.id}`, manager.token, { enabled: false }), 403, 'PermissionDenied');
+    assertError(await req('DELETE', `/v3/users/${adminUser.id}`, manager.token), 403, 'PermissionDenied');
+    // A plain user is within the manager's reach.
+    const plain = await newUser('plainly');
+    const reset = await req('POST', `/v3/users/${plain.id}?action=setpassword`, manager.token, { newPassword: 'a-new-password-for-plain' });
+    assert.equal(reset.status, 200, reset.text);
   });
 
   test('deleting a cluster removes its projects and their bindings; the System project cannot be deleted', async () => {

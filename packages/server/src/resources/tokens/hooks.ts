@@ -32,7 +32,9 @@ export function tokenKind(deps: {
     },
     async prepareCreate(ctx, input) {
       const caller = requireCaller(ctx);
-      if (typeof input.clusterId === 'string' && !deps.clusters.get(input.clusterId)) {
+      // A cluster the caller may not see is answered like one that does not exist.
+      const visible = (id: string) => deps.clusters.get(id) !== undefined && access.can(ctx, 'get', 'clusters', { clusterId: id }, id);
+      if (typeof input.clusterId === 'string' && !visible(input.clusterId)) {
         throw new ApiError('InvalidReference', `cluster "${input.clusterId}" not found`, 'clusterId');
       }
       const ttl = cappedTtl(Number(input.ttl ?? 0), settings.getInt('auth-token-max-ttl-minutes', 0));

@@ -3,6 +3,7 @@ import { ApiError } from '../../api/errors.js';
 import { formatResource } from '../../api/format.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
+import { describeRule, firstUncovered } from '../../auth/rules.js';
 import { generateName } from '../../auth/secrets.js';
 import { validateCreate, type JsonObject } from '../../schema/validate.js';
 import { tolerate } from '../../store/tolerate.js';
@@ -20,6 +21,8 @@ export interface UserKindDeps {
   access: Access;
   /** Resolves once a new user has the default global roles (see ResourceKind.settled). */
   settled: NonNullable<ResourceKind['settled']>;
+  /** Resolves once a deleted user's tokens and bindings are gone too (see ResourceKind.deleted). */
+  cascaded: NonNullable<ResourceKind['deleted']>;
 }
 
 const ADMIN_ONLY_FIELDS = ['enabled', 'mustChangePassword'];
@@ -30,6 +33,16 @@ export function userKind(deps: UserKindDeps): ResourceKind {
   const byRules = access.kindAllowed('users', globalScope);
   const isSelf = (ctx: RequestContext, id: unknown) => access.isSelf(ctx, id);
   const mayManage = (ctx: RequestContext) => access.can(ctx, 'update', 'users');
+  /**
+   * A user manager acts on another user only if that user holds nothing beyond the manager's own global
+   * rules: otherwise resetting an administrator's password or disabling them would be a way up.
+   */
+  const checkOutranks = (ctx: RequestContext, target: StoredObject<JsonObject>, what: string) => {
+    const caller = access.subject(ctx);
+    if (!caller || caller.userId === target.id) return;
+    const missing = firstUncovered(access.authorizer.globalRules(caller), access.authorizer.globalRules({ userId: target.id }));
+    if (missing) throw new ApiError('PermissionDenied', `you may not ${what} user "${target.id}": they hold permissions you do not (${describeRule(missing)})`);
+  };
   const minLength = () => settings.getInt('password-min-length', 12);
 
   /**
@@ -75,6 +88,7 @@ export function userKind(deps: UserKindDeps): ResourceKind {
       if (!mayManage(ctx) && changed.some((f) => ADMIN_ONLY_FIELDS.includes(f))) {
         throw new ApiError('PermissionDenied', `only a user manager may change ${ADMIN_ONLY_FIELDS.join(' or ')}`);
       }
+      if (changed.length > 0) checkOutranks(ctx, current, 'change');
       if (isSelf(ctx, current.id) && merged.enabled === false) {
         throw new ApiError('InvalidAction', 'you cannot deactivate yourself', 'enabled');
       }
@@ -82,7 +96,9 @@ export function userKind(deps: UserKindDeps): ResourceKind {
     },
     checkDelete(ctx, obj) {
       if (isSelf(ctx, obj.id)) throw new ApiError('InvalidAction', 'you cannot delete yourself');
+      checkOutranks(ctx, obj, 'delete');
     },
+    deleted: deps.cascaded,
     availableActions: (ctx) => (mayManage(ctx) ? ['setpassword'] : []),
     format(ctx, obj, out) {
       out.me = isSelf(ctx, obj.id);
@@ -107,6 +123,7 @@ export function userKind(deps: UserKindDeps): ResourceKind {
     actions: {
       async setpassword(ctx, user, body) {
         if (!mayManage(ctx)) throw new ApiError('PermissionDenied', 'only a user manager may set passwords');
+        checkOutranks(ctx, user, 'set the password of');
         const input = validateCreate(setPasswordInput.fields, body);
         checkNewPassword(String(input.newPassword), String(user.data.username ?? ''), minLength());
         const saved = await savePassword(user, String(input.newPassword), ctx.caller?.userId === user.id ? ctx.caller.tokenId : undefined);
