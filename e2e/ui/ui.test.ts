@@ -217,4 +217,14 @@ describe('the web UI in a browser', () => {
     assert.equal(await page.evaluate<string | undefined>('document.activeElement?.textContent'), 'Skip to content');
     assert.deepEqual(errors, []);
   });
+
+  test('log out: back to the login page, and the session no longer works', async () => {
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/login');
+    const res = await page.request.get(`${server.url}/v3/users?me=true`, { headers: { accept: 'application/json' } });
+    assert.equal(res.status(), 401);
+    assert.deepEqual(errors, []);
+  });
 });

@@ -154,10 +154,10 @@ export function Confirm({ title, children, confirmLabel, danger, onConfirm, onCl
       <div className="dialog-body">{children}</div>
       <ErrorNote error={action.error} />
       <div className="actions">
-        <Button onClick={onClose} disabled={action.busy}>
+        <Button onClick={onClose} disabled={action.busy} autoFocus={danger}>
           Cancel
         </Button>
-        <Button variant={danger ? 'danger' : 'primary'} busy={action.busy} onClick={() => void confirm()} autoFocus>
+        <Button variant={danger ? 'danger' : 'primary'} busy={action.busy} onClick={() => void confirm()} autoFocus={!danger}>
           {action.busy ? `${confirmLabel}…` : confirmLabel}
         </Button>
       </div>

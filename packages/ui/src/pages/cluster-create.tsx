@@ -56,7 +56,7 @@ export function CreateClusterPage() {
             <input type="radio" name="kind" checked={kind === 'custom'} onChange={() => setKind('custom')} /> <strong>Custom</strong>: you add your own machines as nodes, with a command Paddock gives you.
           </label>
           <label>
-            <input type="radio" name="kind" checked={kind === 'import'} onChange={() => setKind('import')} /> <strong>Import</strong>: an existing Kubernetes cluster registers itself with Paddock.
+            <input type="radio" name="kind" checked={kind === 'import'} onChange={() => setKind('import')} /> <strong>Import</strong>: an existing Kubernetes cluster, which Paddock reaches with its kubeconfig.
           </label>
         </fieldset>
         <Field label="Cluster name" hint="Lower-case letters, digits and -, e.g. production-eu." error={nameError}>

@@ -45,7 +45,8 @@ export function ClustersPage() {
         `/v3/clusters${qs({ limit: PAGE_SIZE, sort, order, name_like: q.trim(), state: stateFilter, marker })}`,
       );
       const ids = list.data.map((c) => c.id);
-      const nodes = ids.length === 0 ? { data: [] as Node[] } : await get<Collection<Node>>(`/v3/nodes${qs({ clusterId_in: ids, limit: -1 })}`);
+      // Node counts are a bonus: a caller who may not list nodes still gets the clusters.
+      const nodes = ids.length === 0 ? { data: [] as Node[] } : await get<Collection<Node>>(`/v3/nodes${qs({ clusterId_in: ids, limit: -1 })}`).catch(() => ({ data: [] as Node[] }));
       if (mine !== seq.current) return;
       setData({ clusters: list.data, pagination: list.pagination ?? {}, nodes: new Map(nodes.data.map((n) => [n.id, n])) });
       setError(undefined);
