@@ -93,9 +93,9 @@ describe('backpressure', () => {
 
     const acked = await waitForStall(() => writer.state.acked, 'the writer to stall');
     assert.equal(writer.state.blocked, true, 'write() returned false and no drain came');
-    // Bounded: the target's buffer, the receiving stream's window plus what was in flight when Pause
-    // went out, and the sender's websocket buffer; far from the 64 MiB offered.
-    assert.ok(acked < DEFAULT_LIMITS.streamBufferLimitBytes + DEFAULT_LIMITS.sessionBufferBytes, `acked ${acked} bytes`);
+    // Bounded by the receiving stream's window plus the one 64 KiB chunk the target took (and holds):
+    // the sender never has more credit than that, whatever the sockets in between could buffer.
+    assert.ok(acked <= DEFAULT_LIMITS.streamWindowBytes + 64 * 1024, `acked ${acked} bytes`);
     assert.ok(slow.writableLength <= slow.writableHighWaterMark + 64 * 1024, 'the writable buffer is bounded');
 
     // Another stream on the same session keeps flowing meanwhile.
@@ -118,7 +118,7 @@ describe('backpressure', () => {
     const env = new TestEnv();
     t.after(() => env.close());
     const stuck = new StuckTarget();
-    const limits = { streamWindowBytes: 16 * 1024, streamBufferLimitBytes: 16 * 1024 * 1024 };
+    const limits = { streamWindowBytes: 16 * 1024 };
     const { server } = await env.tunnelPair({ server: { limits }, client: { limits, dial: () => Promise.resolve(stuck) } });
     const slow = await server.open({ host: '127.0.0.1', port: 1111 });
     const failed = streamError(slow);
@@ -151,10 +151,53 @@ describe('backpressure', () => {
     await writer.finished;
     await waitFor(() => received === 256 * MiB, 'the target to get everything');
   });
+
+  test('data nobody reads stays within the window, however much the sockets could hold', async (t) => {
+    const env = new TestEnv();
+    t.after(() => env.close());
+    let offered = 0;
+    const { port } = await env.tcpServer((socket) => {
+      const chunk = Buffer.alloc(64 * 1024, 0x42);
+      const pump = () => {
+        while (offered < 256 * MiB && socket.write(chunk)) offered += chunk.length;
+        if (offered < 256 * MiB) socket.once('drain', pump);
+      };
+      pump();
+    });
+    const { server } = await env.tunnelPair();
+    const stream = await server.open({ host: '127.0.0.1', port });
+    stream.pause();
+    await waitForStall(() => offered, 'the source to be held back');
+    assert.ok(stream.readableLength <= DEFAULT_LIMITS.streamWindowBytes, `${stream.readableLength} bytes wait, window ${DEFAULT_LIMITS.streamWindowBytes}`);
+    assert.ok(offered < 256 * MiB, 'the source was held back by TCP, through the tunnel');
+    stream.destroy();
+  });
+
+  test('a reader that lets the window fill, then drains it with read(), gets everything', async (t) => {
+    const env = new TestEnv();
+    t.after(() => env.close());
+    const payload = pattern(16 * MiB, 11);
+    const { port } = await env.tcpServer((socket) => socket.end(payload));
+    const limits = { streamWindowBytes: 256 * 1024 };
+    const { server } = await env.tunnelPair({ server: { limits }, client: { limits } });
+    const stream = await server.open({ host: '127.0.0.1', port });
+    stream.on('error', () => undefined); // its writable side is closed when the test ends
+    const chunks: Buffer[] = [];
+    let ended = false;
+    stream.once('end', () => (ended = true));
+    // Paused mode: nothing is read until the window is full (or the stream ended), then all of it at once.
+    // Node does not call _read while the buffer drains this way, so only read() can grant the credit back.
+    while (!ended) {
+      await waitFor(() => stream.readableLength >= limits.streamWindowBytes - 64 * 1024 || stream.readableEnded || ended, 'the window to fill');
+      for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read() as Buffer | null) chunks.push(chunk);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.ok(Buffer.concat(chunks).equals(payload), 'all 16 MiB arrived intact');
+  });
 });
 
 describe('a peer that breaks flow control', () => {
-  const limits = { streamWindowBytes: 16 * 1024, streamBufferLimitBytes: 64 * 1024, maxFrameBytes: 16 * 1024 };
+  const limits = { streamWindowBytes: 16 * 1024, maxFrameBytes: 16 * 1024 };
 
   /** A raw websocket peer answering the client session's Connect with Connected, then running `act`. */
   async function rawPeer(env: TestEnv, act: (send: (frame: Frame) => void, streamId: number) => void) {
@@ -176,7 +219,9 @@ describe('a peer that breaks flow control', () => {
     return { session, stream, received };
   }
 
-  test('sending on after Pause gets the stream closed', async (t) => {
+  const dataSizes = (frames: Frame[]) => frames.flatMap((f) => (f.type === MessageType.Data ? [f.data.length] : []));
+
+  test('sending beyond the granted window gets the stream closed', async (t) => {
     const env = new TestEnv();
     t.after(() => env.close());
     const { session, stream, received } = await rawPeer(env, (send, streamId) => {
@@ -184,10 +229,11 @@ describe('a peer that breaks flow control', () => {
     });
     const err = await streamError(stream); // never read
     assert.ok(err instanceof TunnelStreamError);
-    assert.match(err.message, /^peer ignores flow control: \d+ bytes unread, limit 65536$/);
+    assert.equal(err.message, 'peer ignores flow control: sent 16384 bytes with 0 left of a 16384-byte window');
     await waitFor(() => received.some((f) => f.type === MessageType.Close), 'the Close frame');
     const types = received.map((f) => f.type);
-    assert.ok(types.indexOf(MessageType.Pause) < types.indexOf(MessageType.Close), 'Pause came first');
+    assert.ok(types.indexOf(MessageType.Window) < types.indexOf(MessageType.Close), 'the window was granted first');
+    assert.deepEqual(received.find((f) => f.type === MessageType.Window), { type: MessageType.Window, streamId: stream.id, bytes: 16 * 1024 });
     const close = received.find((f) => f.type === MessageType.Close);
     assert.match(close?.type === MessageType.Close ? close.reason : '', /peer ignores flow control/);
     assert.equal(session.closed, false, 'only the stream is closed');
@@ -208,10 +254,28 @@ describe('a peer that breaks flow control', () => {
   test('writes larger than maxFrameBytes are cut into frames', async (t) => {
     const env = new TestEnv();
     t.after(() => env.close());
-    const { stream, received } = await rawPeer(env, () => undefined);
+    const { stream, received } = await rawPeer(env, (send, streamId) => send({ type: MessageType.Window, streamId, bytes: MiB }));
     stream.end(Buffer.alloc(40 * 1024, 1));
     await waitFor(() => received.some((f) => f.type === MessageType.End), 'the End frame');
-    const sizes = received.flatMap((f) => (f.type === MessageType.Data ? [f.data.length] : []));
-    assert.deepEqual(sizes, [16 * 1024, 16 * 1024, 8 * 1024]);
+    assert.deepEqual(dataSizes(received), [16 * 1024, 16 * 1024, 8 * 1024]);
+  });
+
+  test('nothing is sent beyond the credit: a write waits for the next Window', async (t) => {
+    const env = new TestEnv();
+    t.after(() => env.close());
+    let grant = (_bytes: number): void => undefined;
+    const { stream, received } = await rawPeer(env, (send, streamId) => {
+      grant = (bytes) => send({ type: MessageType.Window, streamId, bytes });
+    });
+    grant(20 * 1024);
+    let written = false;
+    stream.write(Buffer.alloc(40 * 1024, 2), () => (written = true));
+    await waitFor(() => dataSizes(received).length === 2, 'the first 20 KiB');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(dataSizes(received), [16 * 1024, 4 * 1024], 'cut to the credit, then nothing more');
+    assert.equal(written, false, 'the write is held');
+    grant(20 * 1024);
+    await waitFor(() => written, 'the write to complete');
+    assert.deepEqual(dataSizes(received), [16 * 1024, 4 * 1024, 16 * 1024, 4 * 1024]);
   });
 });

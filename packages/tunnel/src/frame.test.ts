@@ -5,6 +5,8 @@ import { MessageType, PROTOCOL_VERSION, decodeFrame, encodeFrame, readVarint, va
 import { DEFAULT_LIMITS, resolveLimits } from './limits.js';
 import { formatConnectAddress, parseConnectAddress, parseHostPort } from './target.js';
 
+const V = PROTOCOL_VERSION;
+
 function roundTrip(frame: Frame): Frame {
   return decodeFrame(encodeFrame(frame));
 }
@@ -28,8 +30,8 @@ describe('frame encoding', () => {
       { type: MessageType.Close, streamId: 9, reason: 'connect ECONNREFUSED 127.0.0.1:1' },
       { type: MessageType.Close, streamId: 11, reason: '' },
       { type: MessageType.Close, streamId: 11, reason: 'adresse refusée ✓' },
-      { type: MessageType.Pause, streamId: 128 },
-      { type: MessageType.Resume, streamId: 16384 },
+      { type: MessageType.Window, streamId: 128, bytes: 1 },
+      { type: MessageType.Window, streamId: 16384, bytes: 2 ** 40 },
       { type: MessageType.SyncStreams, streamId: 0, streamIds: [] },
       { type: MessageType.SyncStreams, streamId: 0, streamIds: [1, 2, 127, 128, 2 ** 40, Number.MAX_SAFE_INTEGER] },
     ];
@@ -56,35 +58,47 @@ describe('frame encoding', () => {
 describe('frame decoding rejects malformed input with a typed ProtocolError', () => {
   test('too short', () => {
     assertProtocolError([], 'TRUNCATED');
-    assertProtocolError([1, 3], 'TRUNCATED');
+    assertProtocolError([V, 3], 'TRUNCATED');
   });
 
-  test('wrong protocol version', () => assertProtocolError([2, MessageType.Data, 1, 0x41], 'BAD_VERSION'));
+  test('wrong protocol version', () => {
+    assertProtocolError([1, MessageType.Data, 1, 0x41], 'BAD_VERSION'); // version 1: Pause/Resume flow control
+    assertProtocolError([V + 1, MessageType.Data, 1, 0x41], 'BAD_VERSION');
+  });
 
   test('unknown message type', () => {
-    assertProtocolError([1, 0, 1], 'UNKNOWN_TYPE');
-    assertProtocolError([1, 9, 1], 'UNKNOWN_TYPE');
-    assertProtocolError([1, 200, 1, 1, 2], 'UNKNOWN_TYPE');
+    assertProtocolError([V, 0, 1], 'UNKNOWN_TYPE');
+    assertProtocolError([V, 6, 1], 'UNKNOWN_TYPE'); // version 1's Pause
+    assertProtocolError([V, 7, 1], 'UNKNOWN_TYPE'); // version 1's Resume
+    assertProtocolError([V, 10, 1], 'UNKNOWN_TYPE');
+    assertProtocolError([V, 200, 1, 1, 2], 'UNKNOWN_TYPE');
   });
 
   test('malformed varints', () => {
-    assertProtocolError([1, MessageType.Data, 0x80], 'BAD_VARINT'); // truncated
-    assertProtocolError([1, MessageType.Data, 0x81, 0x00], 'BAD_VARINT'); // not shortest form
-    assertProtocolError([1, MessageType.Data, ...Array(8).fill(0xff), 0x01], 'BAD_VARINT'); // too long
-    assertProtocolError([1, MessageType.Data, ...Array(7).fill(0xff), 0x7f], 'BAD_VARINT'); // > 2^53
-    assertProtocolError([1, MessageType.SyncStreams, 0, 1, 0x80], 'BAD_VARINT'); // truncated id list
+    assertProtocolError([V, MessageType.Data, 0x80], 'BAD_VARINT'); // truncated
+    assertProtocolError([V, MessageType.Data, 0x81, 0x00], 'BAD_VARINT'); // not shortest form
+    assertProtocolError([V, MessageType.Data, ...Array(8).fill(0xff), 0x01], 'BAD_VARINT'); // too long
+    assertProtocolError([V, MessageType.Data, ...Array(7).fill(0xff), 0x7f], 'BAD_VARINT'); // > 2^53
+    assertProtocolError([V, MessageType.SyncStreams, 0, 1, 0x80], 'BAD_VARINT'); // truncated id list
   });
 
   test('stream ids: 0 is for session frames only', () => {
-    assertProtocolError([1, MessageType.Data, 0, 0x41], 'BAD_STREAM_ID');
-    assertProtocolError([1, MessageType.SyncStreams, 1, 1], 'BAD_STREAM_ID');
+    assertProtocolError([V, MessageType.Data, 0, 0x41], 'BAD_STREAM_ID');
+    assertProtocolError([V, MessageType.SyncStreams, 1, 1], 'BAD_STREAM_ID');
   });
 
   test('payloads where none belongs, and invalid UTF-8', () => {
-    assertProtocolError([1, MessageType.Connected, 1, 0], 'BAD_PAYLOAD');
-    assertProtocolError([1, MessageType.Pause, 1, 0], 'BAD_PAYLOAD');
-    assertProtocolError([1, MessageType.Close, 1, 0xff, 0xfe], 'BAD_PAYLOAD');
-    assertProtocolError([1, MessageType.Connect, 1, 0xc3], 'BAD_PAYLOAD');
+    assertProtocolError([V, MessageType.Connected, 1, 0], 'BAD_PAYLOAD');
+    assertProtocolError([V, MessageType.End, 1, 0], 'BAD_PAYLOAD');
+    assertProtocolError([V, MessageType.Close, 1, 0xff, 0xfe], 'BAD_PAYLOAD');
+    assertProtocolError([V, MessageType.Connect, 1, 0xc3], 'BAD_PAYLOAD');
+  });
+
+  test('a Window is one varint above 0', () => {
+    assertProtocolError([V, MessageType.Window, 1], 'BAD_VARINT');
+    assertProtocolError([V, MessageType.Window, 1, 0], 'BAD_PAYLOAD');
+    assertProtocolError([V, MessageType.Window, 1, 0x80, 0x01, 0x00], 'BAD_PAYLOAD');
+    assert.deepEqual(decodeFrame(Buffer.from([V, MessageType.Window, 1, 0x80, 0x01])), { type: MessageType.Window, streamId: 1, bytes: 128 });
   });
 
   test('Data payloads are views of the message, not copies', () => {
@@ -126,7 +140,7 @@ describe('limits', () => {
     assert.throws(() => resolveLimits('client', { maxStreams: 0 }), /maxStreams must be an integer >= 1/);
     assert.throws(() => resolveLimits('client', { pingTimeoutMs: -1 }), /pingTimeoutMs/);
     assert.throws(() => resolveLimits('client', { maxFrameBytes: 10 * 1024 * 1024 }), /maxFrameBytes/);
-    assert.throws(() => resolveLimits('client', { streamBufferLimitBytes: 1 }), /streamBufferLimitBytes/);
+    assert.throws(() => resolveLimits('client', { streamWindowBytes: 0 }), /streamWindowBytes must be an integer >= 1/);
     assert.throws(() => resolveLimits('client', { bogus: 1 } as never), /unknown field "bogus"/);
   });
 });

@@ -10,8 +10,15 @@ import { ProtocolError } from './errors.js';
  *
  * Stream ids are allocated by the side that opens the stream: the server role uses odd ids, the client
  * role even ids, so the two never collide. Text messages are not frames (a protocol error).
+ *
+ * Flow control is by credit, as in HTTP/2 and SSH: each side may send a stream only as many `Data` bytes
+ * as the other has granted with `Window` frames. The opener grants its window right after `Connect`,
+ * the dialing side right after `Connected`, and each grants again as its reader consumes. So the bytes
+ * waiting for a reader never exceed the window, whatever sits in socket buffers between the two.
+ *
+ * Version 2 replaced version 1's `Pause`/`Resume`, which bounded nothing but the kernels' buffers.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Message types; the values are on the wire, never renumber them. */
 export enum MessageType {
@@ -25,12 +32,11 @@ export enum MessageType {
   End = 4,
   /** Abort the stream both ways. Payload: UTF-8 reason, "" for a normal close. Never answered. */
   Close = 5,
-  /** Flow control: stop sending `Data` on this stream until `Resume`. No payload. */
-  Pause = 6,
-  /** Flow control: sending `Data` may continue. No payload. */
-  Resume = 7,
+  // 6 and 7 were version 1's Pause and Resume; not to be reused.
   /** Session-level (stream id 0). Payload: the sender's live stream ids, each a varint (leak repair). */
   SyncStreams = 8,
+  /** Flow control: the peer may send this many more `Data` bytes on the stream. Payload: one varint, > 0. Never answered. */
+  Window = 9,
 }
 
 /** A decoded frame; build one as a literal and pass it to {@link encodeFrame}. */
@@ -40,9 +46,8 @@ export type Frame =
   | { type: MessageType.Data; streamId: number; data: Buffer }
   | { type: MessageType.End; streamId: number }
   | { type: MessageType.Close; streamId: number; reason: string }
-  | { type: MessageType.Pause; streamId: number }
-  | { type: MessageType.Resume; streamId: number }
-  | { type: MessageType.SyncStreams; streamId: 0; streamIds: number[] };
+  | { type: MessageType.SyncStreams; streamId: 0; streamIds: number[] }
+  | { type: MessageType.Window; streamId: number; bytes: number };
 
 /** A varint holding a safe integer takes at most 8 bytes (56 bits). */
 const MAX_VARINT_BYTES = 8;
@@ -87,6 +92,13 @@ export function readVarint(buf: Uint8Array, offset: number): { value: number; ne
   throw new ProtocolError('BAD_VARINT', `longer than ${MAX_VARINT_BYTES} bytes`);
 }
 
+function encodeVarints(values: number[]): Buffer {
+  const out = Buffer.allocUnsafe(values.reduce((n, value) => n + varintLength(value), 0));
+  let offset = 0;
+  for (const value of values) offset = writeVarint(out, offset, value);
+  return out;
+}
+
 function payloadOf(frame: Frame): Uint8Array | undefined {
   switch (frame.type) {
     case MessageType.Connect:
@@ -95,13 +107,10 @@ function payloadOf(frame: Frame): Uint8Array | undefined {
       return frame.data;
     case MessageType.Close:
       return Buffer.from(frame.reason, 'utf8');
-    case MessageType.SyncStreams: {
-      const ids = frame.streamIds;
-      const out = Buffer.allocUnsafe(ids.reduce((n, id) => n + varintLength(id), 0));
-      let offset = 0;
-      for (const id of ids) offset = writeVarint(out, offset, id);
-      return out;
-    }
+    case MessageType.SyncStreams:
+      return encodeVarints(frame.streamIds);
+    case MessageType.Window:
+      return encodeVarints([frame.bytes]);
     default:
       return undefined;
   }
@@ -151,6 +160,14 @@ function noPayload(payload: Buffer, type: string): void {
   if (payload.length > 0) throw new ProtocolError('BAD_PAYLOAD', `${type} carries no payload, got ${payload.length} bytes`);
 }
 
+/** A `Window` payload: exactly one varint, above 0. */
+function decodeWindow(payload: Buffer): number {
+  const { value, next } = readVarint(payload, 0);
+  if (next !== payload.length) throw new ProtocolError('BAD_PAYLOAD', `Window carries ${payload.length - next} bytes after its varint`);
+  if (value === 0) throw new ProtocolError('BAD_PAYLOAD', 'Window of 0 bytes');
+  return value;
+}
+
 function decodeStreamIds(payload: Buffer): number[] {
   const ids: number[] = [];
   for (let offset = 0; offset < payload.length; ) {
@@ -164,7 +181,8 @@ function decodeStreamIds(payload: Buffer): number[] {
 /**
  * Decodes one websocket message. `Data` payloads are views of `message`, not copies. Throws
  * {@link ProtocolError} for anything malformed: short header, other version, unknown type, bad varint,
- * stream id 0 on a stream frame (or not 0 on `SyncStreams`), a payload where none belongs, invalid UTF-8.
+ * stream id 0 on a stream frame (or not 0 on `SyncStreams`), a payload where none belongs, invalid UTF-8,
+ * a `Window` that is not one varint above 0.
  */
 export function decodeFrame(message: Buffer): Frame {
   if (message.length < 3) throw new ProtocolError('TRUNCATED', `${message.length} bytes`);
@@ -186,10 +204,10 @@ export function decodeFrame(message: Buffer): Frame {
       return { type: MessageType.Data, streamId, data: payload };
     case MessageType.Close:
       return { type: MessageType.Close, streamId, reason: text(payload, 'Close') };
+    case MessageType.Window:
+      return { type: MessageType.Window, streamId, bytes: decodeWindow(payload) };
     case MessageType.Connected:
     case MessageType.End:
-    case MessageType.Pause:
-    case MessageType.Resume:
       noPayload(payload, MessageType[type]!);
       return { type, streamId } as Frame;
     default:

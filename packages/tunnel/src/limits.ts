@@ -32,21 +32,13 @@ export interface TunnelLimits {
    */
   maxFrameBytes: number;
   /**
-   * The flow-control window of one stream: the readable and writable high-water mark. When received data
-   * waiting to be read reaches it, the peer is sent `Pause`; once the reader reads again, `Resume`.
-   * Default 256 KiB.
+   * The flow-control window of one stream (see frame.ts): the peer may send this many bytes beyond what
+   * our reader has consumed, so at most this much received data waits for a reader, per stream; a peer
+   * sending more gets the stream closed with "peer ignores flow control". Also the stream's readable and
+   * writable high-water mark. One stream's throughput is at most this window per round trip through both
+   * processes. Default 1 MiB.
    */
   streamWindowBytes: number;
-  /**
-   * Hard cap on received-but-unread bytes of one stream. A peer that keeps sending past it has ignored
-   * `Pause`, and the stream is closed with "peer ignores flow control". It must exceed the window by what
-   * an honest peer may already have sent before our `Pause` reached it: its websocket buffer
-   * (`sessionBufferBytes`) plus both kernels' socket buffers and the network in between. On loopback an
-   * honest peer overshoots the 256 KiB window by about 4.7 MiB (Linux default socket buffers reach 4 MiB
-   * for sending plus 6 MiB for receiving), so a cap of a few windows would close healthy streams.
-   * Default 16 MiB.
-   */
-  streamBufferLimitBytes: number;
   /**
    * Bytes handed to the websocket whose send has not completed yet, per session. Above it, writers'
    * callbacks are held until it drains, so a slow network makes writers wait instead of buffering.
@@ -78,8 +70,7 @@ export const DEFAULT_LIMITS: Readonly<TunnelLimits> = Object.freeze({
   dialTimeoutMs: 10_000,
   maxStreams: 1024,
   maxFrameBytes: 64 * KiB,
-  streamWindowBytes: 256 * KiB,
-  streamBufferLimitBytes: 16 * MiB,
+  streamWindowBytes: 1 * MiB,
   sessionBufferBytes: 1 * MiB,
   syncIntervalMs: 60_000,
   syncGraceMs: 30_000,
@@ -118,9 +109,6 @@ export function resolveLimits(role: TunnelRole, overrides: Partial<TunnelLimits>
   }
   if (limits.maxFrameBytes + MAX_HEADER_BYTES > WS_MAX_PAYLOAD) {
     throw new RangeError(`tunnel limits: maxFrameBytes must be at most ${WS_MAX_PAYLOAD - MAX_HEADER_BYTES}`);
-  }
-  if (limits.streamBufferLimitBytes < limits.streamWindowBytes) {
-    throw new RangeError('tunnel limits: streamBufferLimitBytes must be at least streamWindowBytes');
   }
   return Object.freeze(limits);
 }

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WebSocket } from 'ws';
 import { TunnelDialError } from './errors.js';
-import { MessageType, encodeFrame } from './frame.js';
+import { MessageType, PROTOCOL_VERSION, encodeFrame } from './frame.js';
 import { TestEnv, nextEvent, readAll } from './testing/harness.js';
 
 /** Sends `message` from a raw websocket client and returns how the server ended both the socket and its session. */
@@ -17,9 +17,9 @@ async function sendBad(env: TestEnv, url: string, message: Buffer | string): Pro
 describe('protocol errors', () => {
   const cases: [string, Buffer | string, string][] = [
     ['a text message', 'hello', 'protocol error: a text websocket message (the tunnel speaks binary frames only)'],
-    ['an unknown message type', Buffer.from([1, 99, 1]), 'protocol error: unknown message type: 99'],
-    ['another protocol version', Buffer.from([7, MessageType.Data, 1, 0x41]), 'protocol error: unsupported protocol version: got 7, expected 1'],
-    ['a malformed varint', Buffer.from([1, MessageType.Data, 0xff, 0xff]), 'protocol error: malformed varint: truncated'],
+    ['an unknown message type', Buffer.from([PROTOCOL_VERSION, 99, 1]), 'protocol error: unknown message type: 99'],
+    ['another protocol version', Buffer.from([1, MessageType.Data, 1, 0x41]), `protocol error: unsupported protocol version: got 1, expected ${PROTOCOL_VERSION}`],
+    ['a malformed varint', Buffer.from([PROTOCOL_VERSION, MessageType.Data, 0xff, 0xff]), 'protocol error: malformed varint: truncated'],
     ['a Connect with an id of the server\'s range', encodeFrame({ type: MessageType.Connect, streamId: 3, address: 'tcp/127.0.0.1:1' }), "protocol error: stream id not allowed here: peer opened stream 3, an id of this side's range"],
   ];
 
@@ -63,7 +63,7 @@ describe('protocol errors', () => {
     const env = new TestEnv();
     t.after(() => env.close());
     // Answers the first Connect with a frame of an unknown type.
-    const { url } = await env.wsServer((ws) => ws.once('message', () => ws.send(Buffer.from([1, 42, 1]))));
+    const { url } = await env.wsServer((ws) => ws.once('message', () => ws.send(Buffer.from([PROTOCOL_VERSION, 42, 1]))));
     const { session } = await env.tunnelClient(url);
     const closed = nextEvent<[string]>(session, 'close');
     await assert.rejects(session.open({ host: 'a.test', port: 1 }), (err: unknown) => err instanceof TunnelDialError && err.kind === 'closed');

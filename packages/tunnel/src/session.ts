@@ -102,8 +102,7 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
       waitForDrain: (stream) => this.#drainWaiters.add(stream),
       sendData: (streamId, data) => this.#sendData(streamId, data),
       sendEnd: (streamId) => this.#send({ type: MessageType.End, streamId }),
-      sendPause: (streamId) => this.#send({ type: MessageType.Pause, streamId }),
-      sendResume: (streamId) => this.#send({ type: MessageType.Resume, streamId }),
+      sendWindow: (streamId, bytes) => this.#send({ type: MessageType.Window, streamId, bytes }),
       sendClose: (streamId, reason) => this.#sendClose(streamId, reason),
       release: (stream) => this.#release(stream),
     };
@@ -179,6 +178,7 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#opening.set(id, { stream, resolve, reject, timer, signal, onAbort });
       this.#send({ type: MessageType.Connect, streamId: id, address: formatConnectAddress(checked) });
+      stream.grantWindow();
     });
   }
 
@@ -300,10 +300,8 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
         case MessageType.Close:
           if (this.#opening.has(id)) return this.#failOpen(id, 'refused', frame.reason || 'closed by peer');
           return stream.receiveClose(frame.reason);
-        case MessageType.Pause:
-          return stream.receivePause();
-        case MessageType.Resume:
-          return stream.receiveResume();
+        case MessageType.Window:
+          return stream.receiveWindow(frame.bytes);
       }
     } catch (err) {
       // A stream's listener threw (push emits 'data' synchronously): that stream fails, not the session.
@@ -328,7 +326,10 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
     const stream = new TunnelStream(this.#sink, id, target, this.limits);
     stream.on('error', ignore); // reported to the peer as the Close reason
     this.#streams.set(id, stream);
-    void serveAcceptedStream(stream, dial, this.limits.dialTimeoutMs, () => this.#send({ type: MessageType.Connected, streamId: id }));
+    void serveAcceptedStream(stream, dial, this.limits.dialTimeoutMs, () => {
+      this.#send({ type: MessageType.Connected, streamId: id });
+      stream.grantWindow();
+    });
   }
 
   #refuse(id: number, address: string, reason: string): void {

@@ -2,6 +2,7 @@ import { Duplex } from 'node:stream';
 import { TunnelStreamError, messageOf } from './errors.js';
 import type { TunnelLimits } from './limits.js';
 import type { DialTarget } from './target.js';
+import { ReceiveWindow } from './window.js';
 
 /**
  * What a stream needs from its session: the only way a stream touches the wire.
@@ -16,8 +17,7 @@ export interface StreamSink {
   waitForDrain(stream: TunnelStream): void;
   sendData(streamId: number, chunk: Buffer): void;
   sendEnd(streamId: number): void;
-  sendPause(streamId: number): void;
-  sendResume(streamId: number): void;
+  sendWindow(streamId: number, bytes: number): void;
   sendClose(streamId: number, reason: string): void;
   release(stream: TunnelStream): void;
 }
@@ -34,10 +34,12 @@ interface PendingWrite {
  * message (`destroy()` sends a normal close). A `Close` from the peer destroys it, with a
  * {@link TunnelStreamError} carrying the peer's reason unless the reason is empty.
  *
- * Flow control: received data is pushed to the readable side; when `push()` reports the window full the
- * peer is sent `Pause`, and `Resume` when the reader reads again. While the peer has paused us, or the
- * session's websocket buffer is full, the current write's callback is held, so `write()` returns false and
- * writers wait. The methods marked "session only" are called by the owning session, not by users.
+ * Flow control (by credit, see frame.ts): the peer may send at most `streamWindowBytes` beyond what our
+ * reader has consumed; as the reader consumes, the peer is granted more with `Window` frames, and a peer
+ * sending beyond its credit gets the stream closed. We send only as much as the peer has granted us:
+ * while we have no credit, or the session's websocket buffer is full, the current write's callback is
+ * held, so `write()` returns false and writers wait. The methods marked "session only" are called by the
+ * owning session, not by users.
  */
 export class TunnelStream extends Duplex {
   readonly id: number;
@@ -50,19 +52,20 @@ export class TunnelStream extends Duplex {
 
   readonly #sink: StreamSink;
   readonly #maxFrameBytes: number;
-  readonly #bufferLimit: number;
+  /** What the peer may send us. */
+  readonly #window: ReceiveWindow;
+  /** Set once the session has had us grant our first window (the stream is on the wire by then). */
+  #granting = false;
+  /** Data bytes the peer lets us send. */
+  #sendCredit = 0;
   /** No more frames go out or come in for this stream. */
   #released = false;
   #sentEnd = false;
   #gotEnd = false;
-  /** The peer asked us to stop sending. */
-  #pausedByPeer = false;
-  /** We asked the peer to stop sending. */
-  #pausedPeer = false;
   #pending: PendingWrite | null = null;
   #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(sink: StreamSink, id: number, target: DialTarget, limits: Pick<TunnelLimits, 'maxFrameBytes' | 'streamWindowBytes' | 'streamBufferLimitBytes'>) {
+  constructor(sink: StreamSink, id: number, target: DialTarget, limits: Pick<TunnelLimits, 'maxFrameBytes' | 'streamWindowBytes'>) {
     super({
       allowHalfOpen: true,
       readableHighWaterMark: limits.streamWindowBytes,
@@ -74,7 +77,7 @@ export class TunnelStream extends Duplex {
     this.remoteAddress = target.host;
     this.remotePort = target.port;
     this.#maxFrameBytes = limits.maxFrameBytes;
-    this.#bufferLimit = limits.streamBufferLimitBytes;
+    this.#window = new ReceiveWindow(limits.streamWindowBytes);
   }
 
   /** Whether no more frames will be exchanged for this stream. */
@@ -135,16 +138,14 @@ export class TunnelStream extends Duplex {
       this.destroy(new TunnelStreamError('peer sent Data after End'));
       return;
     }
-    this.#touch();
-    const more = this.push(data);
-    if (this.readableLength > this.#bufferLimit) {
-      this.destroy(new TunnelStreamError(`peer ignores flow control: ${this.readableLength} bytes unread, limit ${this.#bufferLimit}`));
+    if (!this.#window.take(data.length)) {
+      const credit = this.#window.credit;
+      this.destroy(new TunnelStreamError(`peer ignores flow control: sent ${data.length} bytes with ${credit} left of a ${this.#window.size}-byte window`));
       return;
     }
-    if (!more && !this.#pausedPeer) {
-      this.#pausedPeer = true;
-      this.#sink.sendPause(this.id);
-    }
+    this.#touch();
+    this.push(data);
+    this.#grant(); // a flowing reader may have taken it already, in push's own 'data' event
   }
 
   /** Session only: the peer will send no more. */
@@ -160,15 +161,22 @@ export class TunnelStream extends Duplex {
     this.abort(reason ? new TunnelStreamError(reason) : undefined);
   }
 
-  /** Session only: the peer asked us to stop sending. */
-  receivePause(): void {
-    this.#pausedByPeer = true;
+  /** Session only: the peer lets us send `bytes` more. */
+  receiveWindow(bytes: number): void {
+    this.#sendCredit = Math.min(this.#sendCredit + bytes, Number.MAX_SAFE_INTEGER);
+    this.flush();
   }
 
-  /** Session only: the peer lets us send again. */
-  receiveResume(): void {
-    this.#pausedByPeer = false;
-    this.flush();
+  /** Session only: the stream is on the wire (`Connect` or `Connected` sent): grant the peer our window. */
+  grantWindow(): void {
+    this.#granting = true;
+    this.#grant();
+  }
+
+  #grant(): void {
+    if (!this.#granting || this.#released || this.#gotEnd) return;
+    const bytes = this.#window.grant(this.readableLength);
+    if (bytes > 0) this.#sink.sendWindow(this.id, bytes);
   }
 
   /**
@@ -186,13 +194,14 @@ export class TunnelStream extends Duplex {
     const pending = this.#pending;
     if (!pending || this.#released) return;
     while (pending.offset < pending.chunk.length) {
-      if (this.#pausedByPeer) return;
+      if (this.#sendCredit === 0) return; // the peer's next Window flushes again
       if (!this.#sink.canSend()) {
         this.#sink.waitForDrain(this);
         return;
       }
-      const end = Math.min(pending.offset + this.#maxFrameBytes, pending.chunk.length);
+      const end = Math.min(pending.offset + this.#maxFrameBytes, pending.offset + this.#sendCredit, pending.chunk.length);
       this.#sink.sendData(this.id, pending.chunk.subarray(pending.offset, end));
+      this.#sendCredit -= end - pending.offset;
       pending.offset = end;
     }
     this.#pending = null;
@@ -207,11 +216,19 @@ export class TunnelStream extends Duplex {
 
   // --- Duplex implementation ----------------------------------------------------------------------
 
+  /**
+   * Every way of reading (flowing mode, pipe, async iteration, 'readable') takes data through `read()`, so
+   * this is where consumption shows. `_read` is no substitute: Node calls it again only after a `push`, and
+   * a peer without credit pushes nothing.
+   */
+  override read(size?: number): Buffer | string | null {
+    const chunk = super.read(size) as Buffer | string | null;
+    if (chunk !== null) this.#grant();
+    return chunk;
+  }
+
   override _read(): void {
-    if (this.#pausedPeer && !this.#released) {
-      this.#pausedPeer = false;
-      this.#sink.sendResume(this.id);
-    }
+    this.#grant();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
