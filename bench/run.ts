@@ -16,6 +16,7 @@ import { captureResponse, prepareData, readCa, startPaddock, waitUntilSettled } 
 import { cleanupAll, installCleanupHandlers, makeTempDir, readRssMb, sleep, stopChild } from './processes.js';
 import { measureAgentSwarm, type AgentSwarmResult } from './agents.js';
 import { measureAuthz, type AuthzResult } from './authz.js';
+import { measureUi } from './ui.js';
 import { measureStarts } from './startup.js';
 import { measureTunnelAndAgent } from './tunnel-throughput.js';
 import { median, ms, round } from './stats.js';
@@ -137,6 +138,9 @@ async function main(): Promise<void> {
   let authz: AuthzResult | undefined;
   if (AUTHZ) authz = await measureAuthz(DURATION_S, WARMUP_S, log);
   else log('access control at scale: skipped (BENCH_AUTHZ=0)');
+
+  // 7. The web UI: first paint of the cluster list at 1,000 clusters, JS shipped.
+  const ui = await measureUi(log);
   const totalSeconds = (performance.now() - benchStarted) / 1000;
   log(`bench time: ${totalSeconds.toFixed(1)} s`);
 
@@ -152,6 +156,7 @@ async function main(): Promise<void> {
       agents: swarm?.json ?? null,
       tunnel: tunnel.json,
       authz: authz?.json ?? null,
+      ui: ui.json,
       targetsMet: {
         startMedian: startMedian <= TARGETS.startMs,
         startMax: startMax <= TARGETS.startMs,
@@ -161,6 +166,7 @@ async function main(): Promise<void> {
         ...(swarm?.targetsMet ?? {}),
         ...tunnel.targetsMet,
         ...(authz?.targetsMet ?? {}),
+        ...ui.targetsMet,
       },
       benchSeconds: round(totalSeconds, 1),
     }),

@@ -159,6 +159,48 @@ describe('imported cluster: the proxy, kubeconfig and RBAC against a real kube-a
     }
   });
 
+  test('namespaces: the cluster\'s own, live; created, moved between projects and deleted through /v3; seen by project members', async () => {
+    const made = await kubectl(k8s, ['create', 'namespace', 'made-in-cluster']);
+    assert.equal(made.code, 0, made.stderr);
+    await until('a namespace made in the cluster shows in /v3', async () => {
+      const list = await srv.request('GET', `/v3/clusters/${clusterId}/namespaces`, { token: admin });
+      return list.json.data.some((n: { name: string }) => n.name === 'made-in-cluster');
+    });
+    const projects = (await srv.request('GET', `/v3/projects?clusterId=${clusterId}`, { token: admin })).json.data as { id: string; name: string }[];
+    const defaultProject = projects.find((p) => p.name === 'Default')?.id as string;
+    const other = await srv.request('POST', '/v3/projects', { token: admin, body: { clusterId, name: 'other' } });
+    const created = await srv.request('POST', '/v3/namespaces', { token: admin, body: { clusterId, name: 'team-a', projectId: defaultProject, description: 'for team a' } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json.projectId, defaultProject);
+    const annotation = await kubectl(k8s, ['get', 'namespace', 'team-a', '-o', 'jsonpath={.metadata.annotations.field\\.cattle\\.io/projectId}']);
+    assert.equal(annotation.stdout, defaultProject);
+
+    await srv.request('POST', '/v3/users', { token: admin, body: { username: 'viewer', password: 'viewer-password-1' } });
+    const viewerId = (await srv.request('GET', '/v3/users?username=viewer', { token: admin })).json.data[0].id;
+    const bound = await srv.request('POST', '/v3/projectroletemplatebindings', { token: admin, body: { projectId: defaultProject, roleTemplateId: 'read-only', userId: viewerId } });
+    assert.equal(bound.status, 201, bound.text);
+    const viewer = await srv.login('viewer', 'viewer-password-1');
+    const seen = await srv.request('GET', '/v3/namespaces', { token: viewer });
+    assert.deepEqual(seen.json.data.map((n: { name: string }) => n.name), ['team-a'], 'a project member sees the project\'s namespaces only');
+    // In the cluster, the read-only member may read in the project's namespace (RoleBinding to view).
+    const viewerConfig = await kubeconfigFor(viewer, 'viewer.yaml');
+    await until('the viewer reads in team-a', async () => (await kubectlWith(viewerConfig, ['get', 'configmaps', '-n', 'team-a'])).code === 0);
+    assert.notEqual((await kubectlWith(viewerConfig, ['get', 'configmaps', '-n', 'default'])).code, 0);
+
+    const moved = await srv.request('POST', `/v3/namespaces/${created.json.id}?action=move`, { token: admin, body: { projectId: other.json.id } });
+    assert.equal(moved.status, 200, moved.text);
+    assert.equal(moved.json.projectId, other.json.id);
+    assert.deepEqual((await srv.request('GET', '/v3/namespaces', { token: viewer })).json.data, [], 'moved out of the viewer\'s project');
+    await until('the viewer\'s RoleBinding in team-a removed', async () => (await kubectlWith(viewerConfig, ['get', 'configmaps', '-n', 'team-a'])).code !== 0);
+
+    const dup = await srv.request('POST', '/v3/namespaces', { token: admin, body: { clusterId, name: 'team-a' } });
+    assert.equal(dup.status, 409, dup.text);
+    const removed = await srv.request('DELETE', `/v3/namespaces/${created.json.id}`, { token: admin });
+    assert.equal(removed.status, 204, removed.text);
+    const phase = await kubectl(k8s, ['get', 'namespace', 'team-a', '-o', 'jsonpath={.status.phase}']);
+    assert.ok(phase.code !== 0 || phase.stdout === 'Terminating', `${phase.stdout} ${phase.stderr}`);
+  });
+
   test('an unreachable or unknown cluster is a clear error, and the server goes on', async () => {
     const unknown = await srv.request('GET', '/k8s/clusters/c-nope0/api', { token: admin });
     assert.equal(unknown.status, 404);

@@ -34,6 +34,10 @@ import type { TokenData } from './resources/tokens/schema.js';
 import { userKind } from './resources/users/hooks.js';
 import { changePasswordInput, setPasswordInput, type UserData } from './resources/users/schema.js';
 import type { ResourceStore } from './store/types.js';
+import type { ClusterNamespaces } from './k8s/namespaces/cluster-namespaces.js';
+import type { ClusterUpstreams } from './k8s/upstream.js';
+import { namespaceKind } from './resources/namespaces/hooks.js';
+import { namespaceMoveInput } from './resources/namespaces/schema.js';
 
 /** The informers of every stored kind, by the kind's schema id. */
 export interface Informers {
@@ -84,6 +88,8 @@ export interface KindDeps {
   throttle: LoginThrottle;
   authorizer: Authorizer;
   now: () => Date;
+  namespaces: ClusterNamespaces;
+  upstreams: ClusterUpstreams;
 }
 
 const cache = <T>(informer: Informer<T>) => informer as ObjectCache<T>;
@@ -142,6 +148,7 @@ export function buildApiVersions(deps: KindDeps): { v3: ApiVersion; v3Public: Ap
     clusterRegistrationTokenKind({ cache: cache(i.clusterRegistrationToken), clusters: cache(i.cluster), settings, access }),
     nodeKind({ cache: cache(i.node), store, access }),
     ...rbacKinds(i, access),
+    namespaceKind({ namespaces: deps.namespaces, upstreams: deps.upstreams, projects: cache(i.project), access }),
   ];
   const local = localProviderKind({
     users: cache(i.user),
@@ -153,7 +160,7 @@ export function buildApiVersions(deps: KindDeps): { v3: ApiVersion; v3Public: Ap
     now,
   });
   return {
-    v3: new ApiVersion('/v3', v3Kinds, [changePasswordInput, setPasswordInput, searchPrincipalsInput, generateKubeConfigOutput]),
+    v3: new ApiVersion('/v3', v3Kinds, [changePasswordInput, setPasswordInput, searchPrincipalsInput, generateKubeConfigOutput, namespaceMoveInput]),
     v3Public: new ApiVersion('/v3-public', [authProviderKind(local), local], [basicLoginInput]),
   };
 }

@@ -33,6 +33,9 @@ import { tokenController } from './resources/tokens/controller.js';
 import { Dialer } from './tunnel/dialer.js';
 import { KubernetesProxy } from './k8s/proxy.js';
 import { ClusterUpstreams } from './k8s/upstream.js';
+import { ClusterNamespaces } from './k8s/namespaces/cluster-namespaces.js';
+import type { ClusterData } from './resources/clusters/schema.js';
+import type { StoredObject } from './store/types.js';
 import { rbacSyncController } from './k8s/rbac-sync/controller.js';
 import type { ClusterProbe } from './k8s/probe.js';
 import { probeController } from './k8s/probe-controller.js';
@@ -143,6 +146,22 @@ function rbacControllers(store: ResourceStore, i: Informers, logger: PinoLogger)
   ];
 }
 
+/** Connections and namespace watches follow the clusters: started when one can be reached, dropped when it goes. */
+function followClusters(clusters: Informer<ClusterData>, upstreams: ClusterUpstreams, namespaces: ClusterNamespaces): void {
+  const reachable = (c: StoredObject<ClusterData>) => Boolean(c.data.importedConfig?.kubeConfig || (c.data as { agentApi?: unknown }).agentApi);
+  const follow = (c: StoredObject<ClusterData>) => {
+    if (reachable(c)) namespaces.watch(c.id);
+  };
+  clusters.addHandler({
+    add: follow,
+    update: (_old, next) => follow(next),
+    delete: (c) => {
+      namespaces.forget(c.id);
+      upstreams.forget(c.id);
+    },
+  });
+}
+
 /** The store `--datastore` names: SQLite under the data dir, or etcd. */
 async function openStore(config: ServerConfig): Promise<ResourceStore> {
   const ds = config.datastore;
@@ -206,20 +225,21 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   // Five failures per user; a client address (possibly shared behind NAT) gets more before it is slowed.
   const throttle = new LoginThrottle({ freeFailures: (key) => (key.startsWith('ip:') ? 30 : 5) });
   const authorizer = buildAuthorizer(informers);
-  const versions = buildApiVersions({ store, informers, settings, throttle, authorizer, now });
-  const responses = new ResponseCache();
-  const invalidate = () => responses.invalidate();
-  for (const informer of Object.values(informers)) informer.addHandler({ add: invalidate, update: invalidate, delete: invalidate });
-
   const registry = new TunnelRegistry(now);
   const dialer = new Dialer(registry, (nodeId) => {
     const node = informers.node.get(nodeId);
     return node && { controlPlane: node.data.controlPlane === true };
   });
+  const upstreams = new ClusterUpstreams(informers.cluster, dialer);
+  const namespaces = new ClusterNamespaces(upstreams, logger.child({ component: 'namespaces' }));
+  followClusters(informers.cluster, upstreams, namespaces);
+  const versions = buildApiVersions({ store, informers, settings, throttle, authorizer, now, namespaces, upstreams });
+  const responses = new ResponseCache();
+  const invalidate = () => responses.invalidate();
+  for (const source of [...Object.values(informers), namespaces]) source.addHandler({ add: invalidate, update: invalidate, delete: invalidate });
+
   const authenticator = new Authenticator(informers.token, informers.user, () => now().getTime());
   const audit = openAuditLog(config, now);
-  const upstreams = new ClusterUpstreams(informers.cluster, dialer);
-  informers.cluster.addHandler({ delete: (c) => upstreams.forget(c.id) }, { replay: false });
   const k8sProxy = new KubernetesProxy({
     authenticator,
     access: new Access(authorizer),
@@ -254,6 +274,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     openapi: memoizeByKey((baseUrl: string) => openApiDocument([versions.v3, versions.v3Public], baseUrl, PADDOCK_VERSION), 16),
     responses,
     noteCaller: (req, caller) => auditHooks.noteCaller(req, caller),
+    uiIndex: () => settings.get('ui-index'),
   });
   await app.ready();
 
@@ -269,7 +290,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   });
   const subscriptions = new SubscribeEndpoint({
     version: versions.v3,
-    feeds: (schemaId) => (informers as unknown as Record<string, ChangeFeed | undefined>)[schemaId],
+    feeds: (schemaId) => (schemaId === 'namespace' ? namespaces : (informers as unknown as Record<string, ChangeFeed | undefined>)[schemaId]),
     authenticator,
   });
   app.server.on('upgrade', (req, socket, head) => {
@@ -292,22 +313,29 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     now,
     probes,
   });
+  const rbacSync = rbacSyncController({
+    clusters: informers.cluster,
+    globalRoles: informers.globalRole,
+    globalRoleBindings: informers.globalRoleBinding,
+    roleTemplates: informers.roleTemplate,
+    clusterRoleTemplateBindings: informers.clusterRoleTemplateBinding,
+    projectRoleTemplateBindings: informers.projectRoleTemplateBinding,
+    upstreams,
+    logger: logger.child({ controller: 'k8s-rbac-sync' }),
+  });
+  // A namespace created, deleted or moved between projects changes who must be bound in it.
+  namespaces.addHandler({
+    add: (ns) => rbacSync.enqueue(String(ns.data.clusterId)),
+    update: (_old, ns) => rbacSync.enqueue(String(ns.data.clusterId)),
+    delete: (ns) => rbacSync.enqueue(String(ns.data.clusterId)),
+  });
   const controllers = [
     clusters,
     probeController({ clusters: informers.cluster, upstreams, probes, onChange: (id) => clusters.enqueue(id), logger, now }),
     tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
     nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
     ...rbacControllers(store, informers, logger),
-    rbacSyncController({
-      clusters: informers.cluster,
-      globalRoles: informers.globalRole,
-      globalRoleBindings: informers.globalRoleBinding,
-      roleTemplates: informers.roleTemplate,
-      clusterRoleTemplateBindings: informers.clusterRoleTemplateBinding,
-      projectRoleTemplateBindings: informers.projectRoleTemplateBinding,
-      upstreams,
-      logger: logger.child({ controller: 'k8s-rbac-sync' }),
-    }),
+    rbacSync,
   ].map((c) => c.run(stopControllers.signal));
 
   const applyTls = () => app.server.setSecureContext({ cert: tls.current().certPem, key: tls.current().keyPem });
@@ -334,6 +362,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     tunnels.close();
     subscriptions.close();
     upstreams.close();
+    namespaces.close();
     // The HTTPS server is ours (serverFactory): fastify does not close it. In-flight requests finish first.
     const serverClosed = new Promise<void>((resolve) => app.server.close(() => resolve()));
     app.server.closeIdleConnections();

@@ -8,7 +8,7 @@ import { buildCollection } from './collection.js';
 import type { RequestContext } from './context.js';
 import { ApiError } from './errors.js';
 import { collectionUrl, formatResource, resourceUrl } from './format.js';
-import type { ResourceKind, Verb } from './kind.js';
+import type { KindBackend, ResourceKind, Verb } from './kind.js';
 import type { ApiVersion } from './registry.js';
 
 /** One API request, already parsed from HTTP. */
@@ -67,6 +67,11 @@ export class ApiHandler {
     if (link !== undefined && id !== undefined) return this.subCollection(ctx, req, kind, id, link, method);
     if (id === undefined) return this.onCollection(ctx, req, kind, method);
     return this.onResource(ctx, req, kind, id, method);
+  }
+
+  /** Where a kind's writes go: its own backend (e.g. a cluster's Kubernetes API), else the store. */
+  #backend(kind: ResourceKind): KindBackend {
+    return kind.backend ?? this.store;
   }
 
   private async onCollection(ctx: RequestContext, req: ApiRequest, kind: ResourceKind, method: string): Promise<ApiResponse> {
@@ -152,7 +157,7 @@ export class ApiHandler {
     const write = async () => {
       const prepared = await prepareCreate(ctx, input);
       prepared.data.uuid ??= randomUUID();
-      const stored = await this.store.create<JsonObject>(kind.schema.id, prepared.id, prepared.data);
+      const stored = await this.#backend(kind).create<JsonObject>(kind.schema.id, prepared.id, prepared.data);
       await kind.cache.waitForRevision(stored.resourceVersion);
       const settled = kind.settled ? await kind.settled(ctx, stored) : stored;
       return ok(formatResource(ctx, kind, settled, prepared.shownOnce), 201);
@@ -167,7 +172,7 @@ export class ApiHandler {
     }
     const { merged, changed } = validateUpdate(kind.schema.fields, obj.data, body, ctx.query._replace === 'true');
     const data = kind.prepareUpdate ? await kind.prepareUpdate(ctx, obj, merged, changed) : merged;
-    const stored = await this.store.update<JsonObject>(kind.schema.id, obj.id, data, obj.resourceVersion);
+    const stored = await this.#backend(kind).update<JsonObject>(kind.schema.id, obj.id, data, obj.resourceVersion);
     await kind.cache.waitForRevision(stored.resourceVersion);
     return ok(formatResource(ctx, kind, stored));
   }
@@ -175,7 +180,7 @@ export class ApiHandler {
   private async remove(ctx: RequestContext, kind: ResourceKind, obj: StoredObject<JsonObject>): Promise<ApiResponse> {
     this.authorize(ctx, kind, 'delete', obj);
     kind.checkDelete?.(ctx, obj);
-    const deleted = await this.store.delete<JsonObject>(kind.schema.id, obj.id, obj.resourceVersion);
+    const deleted = await this.#backend(kind).delete<JsonObject>(kind.schema.id, obj.id, obj.resourceVersion);
     await kind.cache.waitForRevision(deleted.resourceVersion);
     await kind.deleted?.(ctx, deleted);
     return { status: 204 };

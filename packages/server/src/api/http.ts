@@ -26,6 +26,8 @@ export interface ApiRoutesDeps {
   responses: ResponseCache;
   /** Told who made each request, once authentication has said (for the audit log). */
   noteCaller?: (req: FastifyRequest, caller: Caller | undefined) => void;
+  /** The `ui-index` setting: where the UI is served from ('local' = the built-in one). */
+  uiIndex?: () => string;
 }
 
 /** A host[:port] as URLs may carry it; anything else in a Host-like header is ignored. */
@@ -133,7 +135,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     const pem = deps.cacerts();
     return reply.type('text/plain').send(pem === '' || pem.endsWith('\n') ? pem : `${pem}\n`);
   });
-  registerUi(app);
+  registerUi(app, { uiIndex: deps.uiIndex });
   app.get('/v3/openapi.json', async (req, reply) => reply.type('application/json').send(JSON.stringify(deps.openapi(baseUrl(req)))));
 
   app.get('/v3/import/*', async () => {

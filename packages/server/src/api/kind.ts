@@ -1,6 +1,6 @@
 import type { Schema } from '../schema/schema.js';
 import type { JsonObject } from '../schema/validate.js';
-import type { StoredObject } from '../store/types.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
 import type { RequestContext } from './context.js';
 
 export type Verb = 'list' | 'get' | 'create' | 'update' | 'delete';
@@ -31,12 +31,20 @@ export interface PreparedCreate {
 }
 
 /**
+ * Where a kind's objects are written, when not in Paddock's store: the same calls, the same errors
+ * (StoreConflictError, StoreNotFoundError, ...). The returned object is already in the kind's cache.
+ */
+export type KindBackend = Pick<ResourceStore, 'create' | 'update' | 'delete'>;
+
+/**
  * One resource kind as the v3 API serves it: its schema plus the hooks that differ from the generic
  * behaviour. Hooks validate, authorize and shape writes; they do not orchestrate (controllers do).
  */
 export interface ResourceKind {
   schema: Schema;
   cache: ObjectCache;
+  /** Writes go here instead of the store (kinds that live elsewhere, like a cluster's namespaces). */
+  backend?: KindBackend;
   /** May the caller do `verb` (on `obj`)? A refused `get` is answered as not found. */
   allowed(ctx: RequestContext, verb: Verb, obj?: StoredObject<JsonObject>): boolean;
   /**

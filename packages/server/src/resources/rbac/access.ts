@@ -43,7 +43,8 @@ export class Access {
   kindAllowed(resource: string, scopeOf: ScopeOf): ResourceKind['allowed'] {
     return (ctx: RequestContext, verb: Verb, obj?: StoredObject<JsonObject>) => {
       if (!ctx.caller) return false;
-      if (!obj) return verb === 'list' || this.canSomewhere(ctx, verb, resource);
+      // Global kinds (users, settings, roles) obey global rules only; scoped kinds any binding that may apply.
+      if (!obj) return verb === 'list' || (scopeOf === globalScope ? this.can(ctx, verb, resource) : this.canSomewhere(ctx, verb, resource));
       const scope = scopeOf(obj);
       if (verb === 'get' || verb === 'list') {
         return this.can(ctx, 'get', resource, scope, obj.id) || this.can(ctx, 'list', resource, scope, obj.id);

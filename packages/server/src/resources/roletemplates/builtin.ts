@@ -58,7 +58,7 @@ const project: BuiltinRoleTemplate[] = [
     projectCreatorDefault: true,
     administrative: true,
     roleTemplateIds: ['admin'],
-    rules: [mgmt(['projectroletemplatebindings'], ALL), mgmt(['projects'], [...READ, 'update']), k8s([''], ['namespaces'], ['create'])],
+    rules: [mgmt(['projectroletemplatebindings'], ALL), mgmt(['projects'], [...READ, 'update']), k8s([''], ['namespaces'], ['create', 'update', 'delete'])],
   },
   {
     id: 'project-member',
