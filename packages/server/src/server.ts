@@ -292,6 +292,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     version: versions.v3,
     feeds: (schemaId) => (schemaId === 'namespace' ? namespaces : (informers as unknown as Record<string, ChangeFeed | undefined>)[schemaId]),
     authenticator,
+    onFinished: (record) => audit.record(record),
   });
   app.server.on('upgrade', (req, socket, head) => {
     if (subscriptions.handleUpgrade(req, socket, head)) return;

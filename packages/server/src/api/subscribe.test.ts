@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { SESSION_COOKIE } from '../auth/credentials.js';
@@ -50,6 +52,8 @@ describe('/v3/subscribe', () => {
     await ctx.srv.request('DELETE', `/v3/clusters/${id}`, { token: ctx.token });
     await until('a remove event', () => ids(sub.events, 'resource.remove').includes(id));
     sub.ws.close();
+    const audit = await readFile(join(ctx.srv.dataDir, 'audit', 'audit.log'), 'utf8');
+    assert.match(audit, /"requestURI":"\/v3\/subscribe\?resourceTypes=cluster".*"responseStatus":101/, 'the subscription is in the audit log');
   });
 
   test('a user sees only what they may see, and a new binding shows more at once', async () => {

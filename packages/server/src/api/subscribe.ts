@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/authenticate.js';
 import { credentialSource } from '../auth/credentials.js';
+import type { AuditedRequest } from '../auth/audit/audit-log.js';
 import type { EventHandler } from '../informer/informer.js';
 import type { JsonObject } from '../schema/validate.js';
 import type { StoredObject } from '../store/types.js';
@@ -28,6 +29,8 @@ export interface SubscribeDeps {
   pingIntervalMs?: number;
   /** A subscriber this far behind (bytes queued) is disconnected rather than buffered without bound. */
   maxBufferedBytes?: number;
+  /** Told of each subscription accepted (101) or refused, for the audit log. */
+  onFinished?: (record: AuditedRequest) => void;
 }
 
 const PATH = '/v3/subscribe';
@@ -76,15 +79,34 @@ export class SubscribeEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'https://paddock.invalid');
     if (url.pathname.replace(/\/+$/, '').toLowerCase() !== PATH) return false;
+    const started = performance.now();
+    let caller: Caller | undefined;
+    const audit = (status: number) =>
+      this.deps.onFinished?.({
+        method: req.method ?? 'GET',
+        url: req.url ?? PATH,
+        sourceIp: req.socket.remoteAddress ?? '',
+        userAgent: req.headers['user-agent'],
+        status,
+        latencyMs: performance.now() - started,
+        caller,
+        requestBody: undefined,
+        responsePayload: undefined,
+      });
     try {
       checkOrigin(req);
-      const caller = this.deps.authenticator.authenticate(req.headers);
+      caller = this.deps.authenticator.authenticate(req.headers);
       if (!caller) throw new ApiError('Unauthorized', 'must authenticate');
       const kinds = this.#kinds(url.searchParams.getAll('resourceTypes'));
       const ctx: RequestContext = { caller, baseUrl: baseUrlOf(req.headers, 'https'), clientIp: req.socket.remoteAddress ?? '', query: {} };
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#stream(ws, ctx, kinds, req.headers));
+      this.#wss.handleUpgrade(req, socket, head, (ws) => {
+        audit(101);
+        this.#stream(ws, ctx, kinds, req.headers);
+      });
     } catch (err) {
-      rejectUpgrade(socket, toApiError(err));
+      const apiError = toApiError(err);
+      audit(apiError.status);
+      rejectUpgrade(socket, apiError);
     }
     return true;
   }
