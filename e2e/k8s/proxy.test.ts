@@ -222,3 +222,31 @@ describe('imported cluster: the proxy, kubeconfig and RBAC against a real kube-a
     assert.equal((await srv.request('GET', '/v3/clusters', { token: admin })).status, 200);
   });
 });
+
+describe('the local cluster is the Kubernetes Paddock runs on (--kubeconfig)', () => {
+  let k8s: K8sTestEnv;
+  let srv: TestServer;
+  before(async () => {
+    k8s = await startK8sTestEnv({ controllerManager: false });
+    srv = await startTestServer({ kubeconfig: k8s.kubeconfigPath });
+  });
+  after(async () => {
+    await srv?.close();
+    await k8s?.stop();
+  });
+
+  test('local has the proxy, namespaces and a kubeconfig like any imported cluster', async () => {
+    const admin = await srv.adminToken();
+    await until('the proxy to local answers as cluster-admin', async () => (await srv.request('GET', '/k8s/clusters/local/api/v1/namespaces/kube-system', { token: admin })).status === 200);
+    await until('local namespaces in /v3', async () => {
+      const list = await srv.request('GET', '/v3/clusters/local/namespaces', { token: admin });
+      return list.json.data.some((n: { name: string }) => n.name === 'kube-system');
+    });
+    const config = await srv.request('POST', '/v3/clusters/local?action=generateKubeconfig', { token: admin });
+    assert.match(config.json.config, /\/k8s\/clusters\/local/);
+  });
+
+  test('a kubeconfig that cannot be read stops the start with one clear line', async () => {
+    await assert.rejects(startTestServer({ kubeconfig: '/nonexistent/kubeconfig' }), /--kubeconfig \/nonexistent\/kubeconfig: ENOENT/);
+  });
+});

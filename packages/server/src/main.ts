@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, parseServerConfig, SERVER_OPTIONS, type RawServerOptions } from './config/config.js';
-import { DatastoreError, ListenError, startServer } from './server.js';
+import { StartupError, ListenError, startServer } from './server.js';
 import { TlsConfigError } from './tls/index.js';
 import { PADDOCK_VERSION } from './version.js';
 
 /** Errors the operator can fix from the command line: printed as one line, exit code 1. */
 const isOperatorError = (err: unknown): err is Error =>
-  err instanceof ConfigError || err instanceof ListenError || err instanceof TlsConfigError || err instanceof DatastoreError;
+  err instanceof ConfigError || err instanceof ListenError || err instanceof TlsConfigError || err instanceof StartupError;
 
 async function runServer(raw: RawServerOptions): Promise<void> {
   const started = performance.now();

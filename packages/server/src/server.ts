@@ -34,6 +34,7 @@ import { Dialer } from './tunnel/dialer.js';
 import { KubernetesProxy } from './k8s/proxy.js';
 import { ClusterUpstreams } from './k8s/upstream.js';
 import { ClusterNamespaces } from './k8s/namespaces/cluster-namespaces.js';
+import { localClusterCredentials } from './k8s/local-cluster.js';
 import type { ClusterData } from './resources/clusters/schema.js';
 import type { StoredObject } from './store/types.js';
 import { rbacSyncController } from './k8s/rbac-sync/controller.js';
@@ -148,9 +149,8 @@ function rbacControllers(store: ResourceStore, i: Informers, logger: PinoLogger)
 
 /** Connections and namespace watches follow the clusters: started when one can be reached, dropped when it goes. */
 function followClusters(clusters: Informer<ClusterData>, upstreams: ClusterUpstreams, namespaces: ClusterNamespaces): void {
-  const reachable = (c: StoredObject<ClusterData>) => Boolean(c.data.importedConfig?.kubeConfig || (c.data as { agentApi?: unknown }).agentApi);
   const follow = (c: StoredObject<ClusterData>) => {
-    if (reachable(c)) namespaces.watch(c.id);
+    if (upstreams.reachable(c)) namespaces.watch(c.id);
   };
   clusters.addHandler({
     add: follow,
@@ -160,6 +160,17 @@ function followClusters(clusters: Informer<ClusterData>, upstreams: ClusterUpstr
       upstreams.forget(c.id);
     },
   });
+}
+
+/** The `local` cluster's API (`--kubeconfig`, or the pod's own cluster); a bad kubeconfig stops the start. */
+function localClusterAccess(config: ServerConfig, logger: PinoLogger) {
+  try {
+    const credentials = localClusterCredentials(config.kubeconfig, process.env);
+    if (credentials) logger.info({ server: credentials.server }, 'the local cluster is the Kubernetes at this address');
+    return credentials;
+  } catch (err) {
+    throw new StartupError(`--kubeconfig ${config.kubeconfig ?? ''}: ${(err as Error).message}`);
+  }
 }
 
 /** The store `--datastore` names: SQLite under the data dir, or etcd. */
@@ -173,15 +184,15 @@ async function openStore(config: ServerConfig): Promise<ResourceStore> {
   try {
     return await EtcdStore.open({ endpoints: ds.endpoints, prefix: ds.prefix, tls });
   } catch (err) {
-    throw new DatastoreError(`cannot reach etcd at ${ds.endpoints.join(', ')}: ${(err as Error).message}`);
+    throw new StartupError(`cannot reach etcd at ${ds.endpoints.join(', ')}: ${(err as Error).message}`);
   }
 }
 
-/** The datastore could not be opened; phrased for the operator. */
-export class DatastoreError extends Error {
+/** Something the server needs at start (the datastore, the local cluster's kubeconfig) is unusable; phrased for the operator. */
+export class StartupError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'DatastoreError';
+    this.name = 'StartupError';
   }
 }
 
@@ -230,7 +241,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     const node = informers.node.get(nodeId);
     return node && { controlPlane: node.data.controlPlane === true };
   });
-  const upstreams = new ClusterUpstreams(informers.cluster, dialer);
+  const upstreams = new ClusterUpstreams(informers.cluster, dialer, localClusterAccess(config, logger));
   const namespaces = new ClusterNamespaces(upstreams, logger.child({ component: 'namespaces' }));
   followClusters(informers.cluster, upstreams, namespaces);
   const versions = buildApiVersions({ store, informers, settings, throttle, authorizer, now, namespaces, upstreams });

@@ -27,6 +27,7 @@ describe('parseServerConfig', () => {
       agentTimeoutSeconds: 40,
       audit: { level: 1, path: resolve('./data/audit/audit.log'), maxBytes: 100 * 1024 * 1024, maxBackups: 10, stdout: false },
       datastore: { type: 'sqlite' },
+      kubeconfig: undefined,
       settingsFromEnv: {},
     });
   });
@@ -83,6 +84,7 @@ describe('parseServerConfig', () => {
       agentTimeoutSeconds: 40,
       audit: { level: 1, path: '/var/lib/paddock/audit/audit.log', maxBytes: 100 * 1024 * 1024, maxBackups: 10, stdout: false },
       datastore: { type: 'sqlite' },
+      kubeconfig: undefined,
       settingsFromEnv: {},
     });
   });

@@ -16,6 +16,8 @@ export interface ServerConfig {
   agentTimeoutSeconds: number;
   audit: AuditConfig;
   datastore: DatastoreConfig;
+  /** A kubeconfig for the Kubernetes Paddock runs on: the built-in `local` cluster's API. */
+  kubeconfig: string | undefined;
   /** Setting overrides from the environment (`CATTLE_<NAME>`), by setting name. */
   settingsFromEnv: Record<string, string>;
 }
@@ -69,6 +71,7 @@ export interface RawServerOptions {
   etcdCertfile?: string;
   etcdKeyfile?: string;
   etcdPrefix?: string;
+  kubeconfig?: string;
 }
 
 export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: string; help: string; default?: string }[] = [
@@ -97,6 +100,7 @@ export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: s
   { flag: 'etcdCafile', cli: '--etcd-cafile <file>', env: 'PADDOCK_ETCD_CAFILE', help: 'CA that signed the etcd servers\' certificates' },
   { flag: 'etcdCertfile', cli: '--etcd-certfile <file>', env: 'PADDOCK_ETCD_CERTFILE', help: 'client certificate for etcd' },
   { flag: 'etcdKeyfile', cli: '--etcd-keyfile <file>', env: 'PADDOCK_ETCD_KEYFILE', help: 'private key of --etcd-certfile' },
+  { flag: 'kubeconfig', cli: '--kubeconfig <file>', env: 'PADDOCK_KUBECONFIG', help: 'kubeconfig of the Kubernetes Paddock runs on (the local cluster); in a pod, its own cluster is used' },
   { flag: 'etcdPrefix', cli: '--etcd-prefix <prefix>', env: 'PADDOCK_ETCD_PREFIX', help: 'key prefix of Paddock\'s data in etcd', default: '/paddock' },
 ];
 
@@ -223,6 +227,7 @@ export function parseServerConfig(raw: RawServerOptions, env: NodeJS.ProcessEnv)
     agentTimeoutSeconds: seconds(pick('agentTimeout') ?? '40', '--agent-timeout'),
     audit: auditConfig(pickAny, dataDir),
     datastore: datastoreConfig(pick),
+    kubeconfig: pick('kubeconfig') ? resolve(String(pick('kubeconfig'))) : undefined,
     settingsFromEnv,
   };
 }

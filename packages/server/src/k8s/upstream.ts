@@ -81,6 +81,8 @@ function viaTunnel(clusterId: string, access: AgentApiAccess, dialer: Dialer): U
   return { url, agent, authorization: `Bearer ${access.token}`, tls, dial };
 }
 
+const LOCAL = 'local';
+
 const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 /**
@@ -93,7 +95,15 @@ export class ClusterUpstreams {
   constructor(
     private readonly clusters: ObjectCache<ClusterData>,
     private readonly dialer: Dialer,
+    /** The Kubernetes Paddock itself runs on (`--kubeconfig`, or in-cluster): the `local` cluster's API. */
+    private readonly local?: ClusterCredentials,
   ) {}
+
+  /** Whether a cluster has a way in (a kubeconfig, its agent's report, or being `local` with one). */
+  reachable(cluster: { id: string; data: ClusterData }): boolean {
+    const data = cluster.data as ClusterWithAccess;
+    return Boolean(data.importedConfig?.kubeConfig || data.agentApi || (cluster.id === LOCAL && this.local));
+  }
 
   /** The cluster's upstream; throws ClusterUnreachableError or KubeconfigError when there is none. */
   get(clusterId: string): Upstream {
@@ -101,13 +111,18 @@ export class ClusterUpstreams {
     if (!cluster) throw new ClusterUnreachableError(`cluster ${clusterId} not found`);
     const data = cluster.data as ClusterWithAccess;
     const kubeconfig = data.importedConfig?.kubeConfig ?? undefined;
-    const source = data.agentApi ?? kubeconfig;
+    const local = clusterId === LOCAL ? this.local : undefined;
+    const source = local ?? data.agentApi ?? kubeconfig;
     if (!source) throw new ClusterUnreachableError(`cluster ${clusterId} has no Kubernetes API yet: its cluster agent has not connected`);
     const key = fingerprint(source);
     const known = this.#built.get(clusterId);
     if (known?.key === key) return known.upstream;
     known?.upstream.agent.destroy();
-    const upstream = data.agentApi ? viaTunnel(clusterId, data.agentApi, this.dialer) : direct(parseKubeconfig(String(kubeconfig)));
+    const upstream = local
+      ? direct(local)
+      : data.agentApi
+        ? viaTunnel(clusterId, data.agentApi, this.dialer)
+        : direct(parseKubeconfig(String(kubeconfig)));
     this.#built.set(clusterId, { key, upstream });
     return upstream;
   }
