@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/authenticate.js';
 import { credentialSource } from '../auth/credentials.js';
-import type { AuditedRequest } from '../auth/audit/audit-log.js';
+import { rawRequestRecord, type AuditedRequest } from '../auth/audit/audit-log.js';
 import type { EventHandler } from '../informer/informer.js';
 import type { JsonObject } from '../schema/validate.js';
 import type { StoredObject } from '../store/types.js';
@@ -81,18 +81,7 @@ export class SubscribeEndpoint {
     if (url.pathname.replace(/\/+$/, '').toLowerCase() !== PATH) return false;
     const started = performance.now();
     let caller: Caller | undefined;
-    const audit = (status: number) =>
-      this.deps.onFinished?.({
-        method: req.method ?? 'GET',
-        url: req.url ?? PATH,
-        sourceIp: req.socket.remoteAddress ?? '',
-        userAgent: req.headers['user-agent'],
-        status,
-        latencyMs: performance.now() - started,
-        caller,
-        requestBody: undefined,
-        responsePayload: undefined,
-      });
+    const audit = (status: number) => this.deps.onFinished?.(rawRequestRecord(req, status, started, caller));
     try {
       checkOrigin(req);
       caller = this.deps.authenticator.authenticate(req.headers);

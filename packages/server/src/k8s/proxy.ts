@@ -8,7 +8,7 @@ import type { Caller, RequestContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import type { ObjectCache } from '../api/kind.js';
 import type { Authenticator } from '../auth/authenticate.js';
-import type { AuditedRequest } from '../auth/audit/audit-log.js';
+import { rawRequestRecord, type AuditedRequest } from '../auth/audit/audit-log.js';
 import type { Access } from '../resources/rbac/access.js';
 import { NoTunnelError } from '../tunnel/dialer.js';
 import { KubeconfigError } from './kubeconfig.js';
@@ -220,16 +220,6 @@ export class KubernetesProxy {
   }
 
   #audit(req: IncomingMessage, status: number, started: number, caller: Caller | undefined): void {
-    this.deps.onFinished?.({
-      method: req.method ?? 'GET',
-      url: req.url ?? '',
-      sourceIp: req.socket.remoteAddress ?? '',
-      userAgent: req.headers['user-agent'],
-      status,
-      latencyMs: performance.now() - started,
-      caller,
-      requestBody: undefined,
-      responsePayload: undefined,
-    });
+    this.deps.onFinished?.(rawRequestRecord(req, status, started, caller));
   }
 }

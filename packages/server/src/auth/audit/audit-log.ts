@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Caller } from '../../api/context.js';
 import type { AuditFile } from './audit-file.js';
 import { redact, redactString } from './redact.js';
@@ -19,6 +20,21 @@ export interface AuditedRequest {
   requestBody: unknown;
   /** The response payload as sent (JSON text), when there was one. */
   responsePayload: string | undefined;
+}
+
+/** The audit record of a request answered outside fastify (proxied, or a websocket upgrade): no bodies. */
+export function rawRequestRecord(req: IncomingMessage, status: number, startedAt: number, caller: Caller | undefined): AuditedRequest {
+  return {
+    method: req.method ?? 'GET',
+    url: req.url ?? '',
+    sourceIp: req.socket.remoteAddress ?? '',
+    userAgent: req.headers['user-agent'],
+    status,
+    latencyMs: performance.now() - startedAt,
+    caller,
+    requestBody: undefined,
+    responsePayload: undefined,
+  };
 }
 
 export interface AuditLogOptions {
