@@ -54,6 +54,8 @@ describe('paddock agent', () => {
       logLevel: 'info',
       allow: [],
       pingTimeoutMs: 60_000,
+      clusterAgent: false,
+      serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
     });
   });
 

@@ -36,6 +36,8 @@ describe('parseAgentConfig', () => {
       logLevel: 'info',
       allow: [],
       pingTimeoutMs: 60_000,
+      clusterAgent: false,
+      serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
     });
   });
 
@@ -74,6 +76,8 @@ describe('parseAgentConfig', () => {
         { kind: 'hostPort', spec: 'db.local:5432', host: 'db.local', port: 5432 },
       ],
       pingTimeoutMs: 1500,
+      clusterAgent: false,
+      serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
     });
   });
 
@@ -154,6 +158,8 @@ describe('parseAgentConfig', () => {
           logLevel: 'info',
           allow: [],
           pingTimeoutMs: 60_000,
+          clusterAgent: false,
+          serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
         },
       );
     });
@@ -348,5 +354,23 @@ describe('parseAgentConfig', () => {
     test('--allow', () => {
       configError(() => parse({ ...BASE, allow: ['10.0.0.0/8', 'nonsense'] }), '--allow "nonsense"', 'CIDR');
     });
+  });
+});
+
+describe('--cluster-agent', () => {
+  test('from the flag, PADDOCK_AGENT_CLUSTER_AGENT or CATTLE_CLUSTER=true; needs no address of its own', () => {
+    // No interface and no route: a node agent would fail to find its address; a cluster agent needs none.
+    const noNetwork: HostNetwork = { interfaces: {}, routeTable: undefined };
+    assert.equal(parseAgentConfig({ ...BASE, clusterAgent: true }, {}, noNetwork).clusterAgent, true);
+    assert.equal(parseAgentConfig(BASE, { CATTLE_CLUSTER: 'true' }, noNetwork).clusterAgent, true);
+    assert.equal(parseAgentConfig(BASE, { PADDOCK_AGENT_CLUSTER_AGENT: '1' }, noNetwork).address, '');
+    assert.equal(parse(BASE, { CATTLE_CLUSTER: 'false' }).clusterAgent, false);
+    configError(() => parse(BASE, { CATTLE_CLUSTER: 'maybe' }), '--cluster-agent (set by CATTLE_CLUSTER)', 'true or false');
+  });
+
+  test('the service-account directory: default, flag, env', () => {
+    assert.equal(parse({ ...BASE, clusterAgent: true }).serviceAccountDir, '/var/run/secrets/kubernetes.io/serviceaccount');
+    assert.equal(parse({ ...BASE, clusterAgent: true, serviceAccountDir: '/sa' }).serviceAccountDir, '/sa');
+    assert.equal(parse({ ...BASE, clusterAgent: true }, { PADDOCK_AGENT_SERVICE_ACCOUNT_DIR: '/env-sa' }).serviceAccountDir, '/env-sa');
   });
 });

@@ -42,7 +42,17 @@ export interface AgentConfig {
   allow: AllowRule[];
   /** The tunnel counts as dead after this long without a ping or pong. */
   pingTimeoutMs: number;
+  /**
+   * Run as the cluster agent inside a cluster (the import manifest's Deployment): report the cluster's API
+   * (KUBERNETES_SERVICE_HOST/PORT and the service account) instead of a node, and let the server reach only it.
+   */
+  clusterAgent: boolean;
+  /** Where the pod's service-account token and ca.crt are (cluster agent only). */
+  serviceAccountDir: string;
 }
+
+/** Where Kubernetes mounts a pod's service-account credentials. */
+export const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** A configuration problem, phrased in one line for the person who started the agent; names the flag. */
 export class AgentConfigError extends Error {
@@ -69,6 +79,8 @@ export interface RawAgentOptions {
   logLevel?: string;
   allow?: string[];
   pingTimeout?: string;
+  clusterAgent?: boolean;
+  serviceAccountDir?: string;
 }
 
 /** How one option is spelled on the command line and in the environment (env names highest first). */
@@ -98,6 +110,8 @@ export const AGENT_OPTIONS: AgentOptionSpec[] = [
   { key: 'taints', flags: '--taints <key=value:Effect>', flag: '--taints', env: ['PADDOCK_AGENT_TAINTS', 'CATTLE_NODE_TAINTS'], kind: 'list', help: 'add a taint to the node, Effect one of NoSchedule, PreferNoSchedule, NoExecute; repeat for more' },
   { key: 'logLevel', flags: '--log-level <level>', flag: '--log-level', env: ['PADDOCK_AGENT_LOG_LEVEL'], kind: 'value', help: `log level: ${LOG_LEVELS.join(', ')} (default: info)` },
   { key: 'allow', flags: '--allow <cidr-or-host:port>', flag: '--allow', env: ['PADDOCK_AGENT_ALLOW'], kind: 'list', help: 'also let the server open connections through this agent to this network (10.0.0.0/8) or host:port; repeat for more' },
+  { key: 'clusterAgent', flags: '--cluster-agent', flag: '--cluster-agent', env: ['PADDOCK_AGENT_CLUSTER_AGENT', 'CATTLE_CLUSTER'], kind: 'boolean', help: "run as the cluster agent inside a Kubernetes cluster (what the import manifest deploys): report that cluster's API, read from KUBERNETES_SERVICE_HOST/PORT and the pod's service account, and let the server reach only it" },
+  { key: 'serviceAccountDir', flags: '--service-account-dir <dir>', flag: '--service-account-dir', env: ['PADDOCK_AGENT_SERVICE_ACCOUNT_DIR'], kind: 'value', help: `with --cluster-agent: the directory holding the service account's token and ca.crt (default: ${'/var/run/secrets/kubernetes.io/serviceaccount'})` },
   { key: 'pingTimeout', flags: '--ping-timeout <seconds>', flag: '--ping-timeout', env: ['PADDOCK_AGENT_PING_TIMEOUT'], kind: 'value', help: `consider the tunnel dead after this many seconds without a ping or pong (default: ${DEFAULT_PING_TIMEOUT_SECONDS})` },
 ];
 
@@ -304,6 +318,32 @@ function parseAddress(picked: Picked<string>, net: () => HostNetwork): string {
   }
 }
 
+/** `--address`, else the address of the default route's interface. */
+function parseOwnAddress(raw: RawAgentOptions, env: NodeJS.ProcessEnv, hostNetwork: () => HostNetwork): string {
+  const given = pickValue(raw, env, 'address');
+  if (given) return parseAddress(given, hostNetwork);
+  try {
+    return defaultAddress(hostNetwork());
+  } catch (err) {
+    if (err instanceof AddressError) throw new AgentConfigError(`--address not given and none found: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A boolean flag, else the first of its env vars that is set (true/false, 1/0, yes/no, on/off). */
+function parseBoolean(raw: RawAgentOptions, env: NodeJS.ProcessEnv, key: 'clusterAgent'): boolean {
+  if (raw[key] === true) return true;
+  const spec = specOf(key);
+  for (const name of spec.env) {
+    const text = env[name]?.trim().toLowerCase();
+    if (!text) continue;
+    if (TRUE.has(text)) return true;
+    if (FALSE.has(text)) return false;
+    throw new AgentConfigError(`${fromEnv(spec, name)} must be true or false, got "${env[name]}"`);
+  }
+  return false;
+}
+
 /**
  * Checks raw options against the environment and builds the config; throws AgentConfigError naming the
  * flag (and the env var, when that is where the value came from). `net` describes this machine's network,
@@ -323,20 +363,12 @@ export function parseAgentConfig(raw: RawAgentOptions, env: NodeJS.ProcessEnv, n
   const logLevel = parseLogLevel(pickValue(raw, env, 'logLevel'));
   const pingTimeoutMs = parsePingTimeout(pickValue(raw, env, 'pingTimeout'));
 
-  const addressGiven = pickValue(raw, env, 'address');
-  let address: string;
-  if (addressGiven) {
-    address = parseAddress(addressGiven, hostNetwork);
-  } else {
-    try {
-      address = defaultAddress(hostNetwork());
-    } catch (err) {
-      if (err instanceof AddressError) throw new AgentConfigError(`--address not given and none found: ${err.message}`);
-      throw err;
-    }
-  }
+  const clusterAgent = parseBoolean(raw, env, 'clusterAgent');
+  const serviceAccountDir = pickValue(raw, env, 'serviceAccountDir')?.value ?? DEFAULT_SERVICE_ACCOUNT_DIR;
+  // A cluster agent speaks for its cluster's API, not for the machine it runs on: no address to find.
+  const address = clusterAgent ? '' : parseOwnAddress(raw, env, hostNetwork);
   const internalGiven = pickValue(raw, env, 'internalAddress');
-  const internalAddress = internalGiven ? parseAddress(internalGiven, hostNetwork) : undefined;
+  const internalAddress = internalGiven && !clusterAgent ? parseAddress(internalGiven, hostNetwork) : undefined;
 
-  return { server, token, caChecksum, roles, nodeName, address, internalAddress, labels, taints, logLevel, allow, pingTimeoutMs };
+  return { server, token, caChecksum, roles, nodeName, address, internalAddress, labels, taints, logLevel, allow, pingTimeoutMs, clusterAgent, serviceAccountDir };
 }

@@ -23,6 +23,8 @@ const CONFIG: AgentConfig = {
   logLevel: 'info',
   allow: [],
   pingTimeoutMs: 60_000,
+  clusterAgent: false,
+  serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
 };
 
 const roots: string[] = [];

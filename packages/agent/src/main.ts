@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import { readHostNetwork } from './address.js';
+import { allowRuleMatches } from './allow.js';
 import { buildAgentCommand } from './cli.js';
+import { clusterAgentDialPolicy, clusterAgentParams, readInClusterApi } from './cluster-agent.js';
 import type { AgentConfig } from './config.js';
 import { keepConnected } from './connection.js';
 import { dialPolicy } from './dial-policy.js';
@@ -11,29 +13,29 @@ export const AGENT_VERSION = 'v0.1.0';
 
 /**
  * The agent's life: pin the server's CA (refusing a wrong checksum before anything else), collect the
- * node's facts, then keep the tunnel up until the node is removed (exit 0), the server refuses the token
- * or the facts (exit 1), or the process is told to stop (exit 0).
+ * node's facts (or, as a cluster agent, its cluster's API), then keep the tunnel up until the node or cluster
+ * is removed (exit 0), the server refuses the token or the facts (exit 1), or the process is told to stop (exit 0).
  */
 export async function runAgent(config: AgentConfig): Promise<number> {
   const logger = pino({ level: config.logLevel, base: { svc: 'paddock-agent' } });
   const ca = await fetchTrustedCa({ server: config.server, caChecksum: config.caChecksum });
-  const facts = await collectFacts(config, AGENT_VERSION);
-  logger.info({ server: config.server, nodeName: facts.nodeName, roles: facts.roles, pinnedCa: ca !== undefined }, 'starting agent');
+  const identity = config.clusterAgent ? await clusterAgentIdentity(config) : await nodeIdentity(config);
+  logger.info({ server: config.server, ...identity.describe, pinnedCa: ca !== undefined }, 'starting agent');
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   const outcome = await keepConnected({
     server: config.server,
     token: config.token,
     ca,
-    params: facts,
-    allow: dialPolicy({ own: [facts.address, facts.internalAddress], network: readHostNetwork(), rules: config.allow }),
+    params: identity.params,
+    allow: identity.allow,
     limits: { pingTimeoutMs: config.pingTimeoutMs, pingIntervalMs: Math.floor(Math.min(5_000, config.pingTimeoutMs / 3)) },
     logger,
     signal: stop.signal,
   });
   switch (outcome.kind) {
     case 'removed':
-      logger.info({ reason: outcome.message }, 'this node was removed from Paddock; exiting');
+      logger.info({ reason: outcome.message }, `this ${config.clusterAgent ? 'cluster' : 'node'} was removed from Paddock; exiting`);
       return 0;
     case 'refused':
       process.stderr.write(`paddock agent: the server refused this agent (${outcome.status}): ${outcome.message}\n`);
@@ -42,6 +44,27 @@ export async function runAgent(config: AgentConfig): Promise<number> {
       logger.info('stopped');
       return 0;
   }
+}
+
+/** Who this agent speaks for: the registration params it sends, and what the server may reach through it. */
+interface AgentIdentity {
+  params: Record<string, unknown>;
+  allow: (target: { host: string; port: number }) => true | string;
+  describe: Record<string, unknown>;
+}
+
+/** A node agent: this machine's facts; the server may reach the machine itself and `--allow` targets. */
+async function nodeIdentity(config: AgentConfig): Promise<AgentIdentity> {
+  const facts = await collectFacts(config, AGENT_VERSION);
+  const allow = dialPolicy({ own: [facts.address, facts.internalAddress], network: readHostNetwork(), rules: config.allow });
+  return { params: facts, allow, describe: { nodeName: facts.nodeName, roles: facts.roles } };
+}
+
+/** A cluster agent: the API of the cluster it runs in, which is all the server may reach (and `--allow`). */
+async function clusterAgentIdentity(config: AgentConfig): Promise<AgentIdentity> {
+  const api = await readInClusterApi(process.env, config.serviceAccountDir);
+  const extra = (t: { host: string; port: number }) => config.allow.some((rule) => allowRuleMatches(rule, t.host, t.port));
+  return { params: clusterAgentParams(api), allow: clusterAgentDialPolicy(api, extra), describe: { clusterAgent: true, api: api.address } };
 }
 
 /** `paddock agent ...` as a commander subcommand. */

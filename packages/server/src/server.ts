@@ -28,7 +28,8 @@ import { clusterController } from './resources/clusters/controller.js';
 import { ensureSettings, setSettingValue, storedSettingValue } from './resources/settings/bootstrap.js';
 import { settingDefinitions } from './resources/settings/definitions.js';
 import { Settings } from './resources/settings/settings.js';
-import { nodeController } from './resources/nodes/controller.js';
+import { NODE_REMOVED_CLOSE_CODE, nodeController } from './resources/nodes/controller.js';
+import { importManifestSource } from './resources/clusterregistrationtokens/import-manifest.js';
 import { tokenController } from './resources/tokens/controller.js';
 import { Dialer } from './tunnel/dialer.js';
 import { KubernetesProxy } from './k8s/proxy.js';
@@ -41,7 +42,7 @@ import { rbacSyncController } from './k8s/rbac-sync/controller.js';
 import type { ClusterProbe } from './k8s/probe.js';
 import { probeController } from './k8s/probe-controller.js';
 import { Access } from './resources/rbac/access.js';
-import { TunnelEndpoint } from './tunnel/endpoint.js';
+import { BY_TOKEN, TunnelEndpoint } from './tunnel/endpoint.js';
 import { TunnelRegistry } from './tunnel/registry.js';
 import { ensureDefaultAdmin } from './resources/users/bootstrap.js';
 import { openApiDocument } from './schema/openapi.js';
@@ -148,7 +149,7 @@ function rbacControllers(store: ResourceStore, i: Informers, logger: PinoLogger)
 }
 
 /** Connections and namespace watches follow the clusters: started when one can be reached, dropped when it goes. */
-function followClusters(clusters: Informer<ClusterData>, upstreams: ClusterUpstreams, namespaces: ClusterNamespaces): void {
+function followClusters(clusters: Informer<ClusterData>, upstreams: ClusterUpstreams, namespaces: ClusterNamespaces, registry: TunnelRegistry): void {
   const follow = (c: StoredObject<ClusterData>) => {
     if (upstreams.reachable(c)) namespaces.watch(c.id);
   };
@@ -158,6 +159,8 @@ function followClusters(clusters: Informer<ClusterData>, upstreams: ClusterUpstr
     delete: (c) => {
       namespaces.forget(c.id);
       upstreams.forget(c.id);
+      // The cluster agent is told, and exits.
+      registry.closeNode(c.id, 'cluster removed from Paddock', NODE_REMOVED_CLOSE_CODE);
     },
   });
 }
@@ -243,7 +246,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   });
   const upstreams = new ClusterUpstreams(informers.cluster, dialer, localClusterAccess(config, logger));
   const namespaces = new ClusterNamespaces(upstreams, logger.child({ component: 'namespaces' }));
-  followClusters(informers.cluster, upstreams, namespaces);
+  followClusters(informers.cluster, upstreams, namespaces, registry);
   const versions = buildApiVersions({ store, informers, settings, throttle, authorizer, now, namespaces, upstreams });
   const responses = new ResponseCache();
   const invalidate = () => responses.invalidate();
@@ -286,6 +289,11 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     responses,
     noteCaller: (req, caller) => auditHooks.noteCaller(req, caller),
     uiIndex: () => settings.get('ui-index'),
+    importManifest: importManifestSource({
+      tokenByValue: (token) => informers.clusterRegistrationToken.byIndex(BY_TOKEN, token)[0]?.data,
+      clusters: informers.cluster,
+      settings,
+    }),
   });
   await app.ready();
 
@@ -343,7 +351,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   });
   const controllers = [
     clusters,
-    probeController({ clusters: informers.cluster, upstreams, probes, onChange: (id) => clusters.enqueue(id), logger, now }),
+    probeController({ clusters: informers.cluster, upstreams, registry, probes, onChange: (id) => clusters.enqueue(id), logger, now }),
     tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
     nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
     ...rbacControllers(store, informers, logger),

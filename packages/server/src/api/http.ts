@@ -28,6 +28,8 @@ export interface ApiRoutesDeps {
   noteCaller?: (req: FastifyRequest, caller: Caller | undefined) => void;
   /** The `ui-index` setting: where the UI is served from ('local' = the built-in one). */
   uiIndex?: () => string;
+  /** The import manifest for `/v3/import/<file>` (undefined: no such registration token). */
+  importManifest: (file: string, baseUrl: string) => string | undefined;
 }
 
 /** A host[:port] as URLs may carry it; anything else in a Host-like header is ignored. */
@@ -138,8 +140,13 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
   registerUi(app, { uiIndex: deps.uiIndex });
   app.get('/v3/openapi.json', async (req, reply) => reply.type('application/json').send(JSON.stringify(deps.openapi(baseUrl(req)))));
 
-  app.get('/v3/import/*', async () => {
-    throw new ApiError('NotImplemented', 'import manifests are not served by this Paddock version yet; register the cluster with `paddock agent` (the agentCommand of its registration token)');
+  // Public, as in Rancher: `kubectl apply -f <url>` sends no credentials; the registration token in the name is the secret.
+  app.get('/v3/import/:file', async (req, reply) => {
+    const manifest = deps.importManifest((req.params as { file: string }).file, baseUrl(req));
+    if (manifest === undefined) {
+      throw new ApiError('NotFound', 'no cluster registration token by that name: copy the import command of a current token from the cluster');
+    }
+    return reply.type('application/yaml; charset=utf-8').header('cache-control', 'no-store').send(manifest);
   });
 
   const serve = (handler: ApiHandler, root: '/v3' | '/v3-public') => async (req: FastifyRequest, reply: FastifyReply) => {

@@ -2,6 +2,7 @@ import { Controller } from '../informer/controller.js';
 import type { Informer } from '../informer/informer.js';
 import type { Logger } from '../informer/logger.js';
 import type { ClusterData } from '../resources/clusters/schema.js';
+import type { TunnelRegistry } from '../tunnel/registry.js';
 import { KubeconfigError } from './kubeconfig.js';
 import { probeCluster, type ClusterProbe } from './probe.js';
 import { ClusterUnreachableError, type ClusterUpstreams } from './upstream.js';
@@ -9,6 +10,8 @@ import { ClusterUnreachableError, type ClusterUpstreams } from './upstream.js';
 export interface ProbeControllerDeps {
   clusters: Informer<ClusterData>;
   upstreams: ClusterUpstreams;
+  /** A cluster agent connecting or going is a reason to ask its cluster again at once. */
+  registry: TunnelRegistry;
   /** Where results go; the cluster controller folds them into the cluster's status. */
   probes: Map<string, ClusterProbe>;
   /** Called when a cluster's probe result changed. */
@@ -60,5 +63,8 @@ export function probeController(deps: ProbeControllerDeps): Controller {
     },
   });
   controller.watch(clusters);
+  deps.registry.on('change', (sessionId) => {
+    if (clusters.get(sessionId)) controller.enqueue(sessionId);
+  });
   return controller;
 }

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { TunnelRegistry } from './registry.js';
+import type { AgentSession, TunnelRegistry } from './registry.js';
 
 /** Where to dial from: a given node's agent, or any connected agent of a cluster. */
 export type DialVia = { nodeId: string } | { clusterId: string };
@@ -13,8 +13,8 @@ export class NoTunnelError extends Error {
 
 /**
  * Opens TCP streams through agent tunnels: what the Kubernetes proxy and provisioning use to reach
- * addresses only agents can reach. A cluster dial prefers control-plane nodes' agents, then the longest
- * connected.
+ * addresses only agents can reach. A cluster dial prefers the cluster agent, then control-plane nodes'
+ * agents, then the longest connected.
  */
 export class Dialer {
   constructor(
@@ -30,7 +30,7 @@ export class Dialer {
 
   #pick(clusterId: string) {
     const sessions = this.registry.byCluster(clusterId);
-    const rank = (nodeId: string) => (this.roleOf(nodeId)?.controlPlane ? 0 : 1);
-    return sessions.sort((a, b) => rank(a.nodeId) - rank(b.nodeId) || a.connectedAt.getTime() - b.connectedAt.getTime())[0];
+    const rank = (s: AgentSession) => (s.kind === 'cluster' ? 0 : this.roleOf(s.nodeId)?.controlPlane ? 1 : 2);
+    return sessions.sort((a, b) => rank(a) - rank(b) || a.connectedAt.getTime() - b.connectedAt.getTime())[0];
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { until } from '../testing/wait.js';
 
 /** Attempts a tunnel connect and returns the HTTP refusal (status and text), or 101 when it was accepted. */
 function connect(srv: TestServer, path: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
@@ -76,6 +77,41 @@ describe('the agents\' connect endpoint refuses bad attempts clearly and keeps n
     const res = await connect(srv, '/v3/connect', { 'X-API-Tunnel-Token': otherToken, 'X-API-Tunnel-Params': params({ ...facts, nodeName: 'mover', nodeId: node.id }) });
     assert.equal(res.status, 403);
     assert.match(res.text, new RegExp(`belongs to cluster ${other.id}, but node ${node.id} is in cluster`));
+  });
+
+  test('cluster agent parameters: checked field by field, the local cluster refused, nothing written when bad', async () => {
+    const caCert = Buffer.from(srv.ca).toString('base64');
+    const good = { address: '10.43.0.1:443', token: 'eyJhbGciOi.x.y', caCert };
+    const clusterBefore = (await srv.request('GET', '/v3/clusters?name=edge', { token: admin })).json.data[0];
+    const cases: [unknown, RegExp][] = [
+      [{ cluster: 'yes' }, /must be a JSON object|expected an object/],
+      [{ cluster: { ...good, address: undefined } }, /address is required/],
+      [{ cluster: { ...good, address: 'no-port' } }, /cluster.address "no-port" must be host:port/],
+      [{ cluster: { ...good, address: 'host:99999' } }, /must be host:port/],
+      [{ cluster: { ...good, token: 'with space' } }, /cluster.token must not contain spaces/],
+      [{ cluster: { ...good, caCert: Buffer.from('not a certificate').toString('base64') } }, /base64 of a PEM CA certificate/],
+      [{ cluster: { ...good, caCert: 42 } }, /caCert/],
+    ];
+    for (const [value, message] of cases) {
+      const res = await connect(srv, '/v3/connect/register', { 'X-API-Tunnel-Token': token, 'X-API-Tunnel-Params': params(value) });
+      assert.equal(res.status, 422, `${JSON.stringify(value).slice(0, 80)}: ${res.text}`);
+      assert.match(res.text, message);
+    }
+    const clusterAfter = (await srv.request('GET', `/v3/clusters/${clusterBefore.id}`, { token: admin })).json;
+    assert.equal(clusterAfter.apiEndpoint, clusterBefore.apiEndpoint, 'a refused cluster agent changes nothing');
+
+    const localToken = await until('the local cluster\'s registration token', async () =>
+      (await srv.request('GET', '/v3/clusterregistrationtokens?clusterId=local', { token: admin })).json.data[0]?.token as string | undefined);
+    const local = await connect(srv, '/v3/connect/register', { 'X-API-Tunnel-Token': localToken, 'X-API-Tunnel-Params': params({ cluster: good }) });
+    assert.equal(local.status, 403);
+    assert.match(local.text, /local cluster .* takes no cluster agent/);
+
+    const accepted = await connect(srv, '/v3/connect/register', { 'X-API-Tunnel-Token': token, 'X-API-Tunnel-Params': params({ cluster: good }) });
+    assert.equal(accepted.status, 101);
+    const recorded = (await srv.request('GET', `/v3/clusters/${clusterBefore.id}`, { token: admin })).json;
+    assert.equal(recorded.apiEndpoint, 'https://10.43.0.1:443');
+    assert.equal(JSON.stringify(recorded).includes(good.token), false, 'the service-account token is never output');
+    assert.equal(await nodeCount(), 1, 'a cluster agent is not a node');
   });
 
   test('a flood of bad tokens is throttled with 429', async () => {

@@ -9,13 +9,15 @@ import type { Informer } from '../informer/informer.js';
 import type { Logger } from '../informer/logger.js';
 import type { ClusterRegistrationTokenData } from '../resources/clusterregistrationtokens/schema.js';
 import type { ClusterData } from '../resources/clusters/schema.js';
-import { nodeDataFrom, parseRegistration, type NodeRegistration } from '../resources/nodes/registration.js';
+import { checkClusterAgentParams } from '../resources/clusters/agent-registration.js';
+import { checkRegistration, decodeParams, nodeDataFrom, type NodeRegistration } from '../resources/nodes/registration.js';
+import type { AgentApiAccess } from '../k8s/upstream.js';
 import type { NodeData } from '../resources/nodes/schema.js';
 import { generateName } from '../auth/secrets.js';
 import type { JsonObject } from '../schema/validate.js';
-import { StoreAlreadyExistsError, type ResourceStore, type StoredObject } from '../store/types.js';
+import { StoreAlreadyExistsError, StoreConflictError, type ResourceStore, type StoredObject } from '../store/types.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
-import type { TunnelRegistry } from './registry.js';
+import type { SessionKind, TunnelRegistry } from './registry.js';
 
 export const CONNECT_PATHS = ['/v3/connect', '/v3/connect/register'] as const;
 export const TOKEN_HEADER = 'x-api-tunnel-token';
@@ -35,6 +37,11 @@ export interface TunnelEndpointDeps {
   throttle: LoginThrottle;
   limits?: Partial<TunnelLimits>;
   logger: Logger;
+}
+
+/** Rancher's cluster agent params: `{"cluster":{"address":..,"token":..,"caCert":..}}`. */
+function isClusterAgentParams(params: unknown): params is { cluster: unknown } {
+  return typeof params === 'object' && params !== null && !Array.isArray(params) && Object.hasOwn(params, 'cluster');
 }
 
 function reject(socket: Duplex, err: ApiError): void {
@@ -94,13 +101,46 @@ export class TunnelEndpoint {
     const clusterId = String(crt.data.clusterId);
     if (!this.deps.clusters.get(clusterId)) throw new ApiError('Unauthorized', `cluster ${clusterId} of this registration token no longer exists`);
     const header = req.headers[PARAMS_HEADER];
-    const reg = parseRegistration(Array.isArray(header) ? header[0] : header);
+    const params = decodeParams(Array.isArray(header) ? header[0] : header);
+    if (isClusterAgentParams(params)) return this.#connectClusterAgent(req, socket, head, clusterId, params.cluster);
+    const reg = checkRegistration(params);
     const node = await this.#registering.run(`${clusterId}/${reg.nodeName}`, () =>
       this.#saveNode(clusterId, reg, this.#existingNode(clusterId, reg, register)),
     );
     // A success does not clear the address's failures: one valid token must not reset a flood's count.
     this.#nodeIds.set(req, node.id);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, node.id, clusterId));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, node.id, clusterId, 'node'));
+  }
+
+  /**
+   * A cluster agent (`{"cluster":{...}}` params): the API inside its cluster is recorded on the cluster and
+   * reached through this tunnel from then on. Its session is keyed by the cluster id, as in Rancher.
+   */
+  async #connectClusterAgent(req: IncomingMessage, socket: Duplex, head: Buffer, clusterId: string, params: unknown): Promise<void> {
+    const access = checkClusterAgentParams(params);
+    if (this.deps.clusters.get(clusterId)?.data.internal === true) {
+      throw new ApiError('PermissionDenied', 'the local cluster is the Kubernetes Paddock runs on: it takes no cluster agent');
+    }
+    await this.#registering.run(`cluster/${clusterId}`, () => this.#saveClusterAccess(clusterId, access));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, clusterId, clusterId, 'cluster'));
+  }
+
+  /** Records the agent's API access on the cluster (never output); unchanged access writes nothing. */
+  async #saveClusterAccess(clusterId: string, access: AgentApiAccess): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const cluster = await this.deps.store.get<JsonObject>('cluster', clusterId);
+      if (!cluster) throw new ApiError('Unauthorized', `cluster ${clusterId} of this registration token no longer exists`);
+      if (JSON.stringify(cluster.data.agentApi) === JSON.stringify(access)) return;
+      const data = { ...cluster.data, agentApi: { ...access }, apiEndpoint: `https://${access.address}`, caCert: Buffer.from(access.caPem).toString('base64') };
+      try {
+        const saved = await this.deps.store.update<JsonObject>('cluster', clusterId, data, cluster.resourceVersion);
+        await this.deps.clusters.waitForRevision(saved.resourceVersion);
+        return;
+      } catch (err) {
+        // The cluster controller writes status at the same time: read again and retry.
+        if (!(err instanceof StoreConflictError) || attempt >= 5) throw err;
+      }
+    }
   }
 
   #token(value: string | string[] | undefined): StoredObject<ClusterRegistrationTokenData> | undefined {
@@ -142,10 +182,10 @@ export class TunnelEndpoint {
     }
   }
 
-  #attach(ws: WebSocket, nodeId: string, clusterId: string): void {
+  #attach(ws: WebSocket, nodeId: string, clusterId: string, kind: SessionKind): void {
     const session = new TunnelSession(ws, { role: 'server', limits: this.deps.limits, logger: this.deps.logger });
-    this.deps.registry.add({ nodeId, clusterId, session, connectedAt: new Date() });
-    this.deps.logger.info({ nodeId, clusterId }, 'agent connected');
+    this.deps.registry.add({ nodeId, clusterId, kind, session, connectedAt: new Date() });
+    this.deps.logger.info({ nodeId, clusterId, kind }, 'agent connected');
     session.once('close', (reason: string) => this.deps.logger.info({ nodeId, reason }, 'agent disconnected'));
   }
 }

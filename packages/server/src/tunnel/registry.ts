@@ -1,10 +1,15 @@
 import { EventEmitter } from 'node:events';
 import type { TunnelSession } from '@paddock/tunnel';
 
+/** A node's agent, or a cluster agent (one per cluster, running inside it, the way to its API). */
+export type SessionKind = 'node' | 'cluster';
+
 /** A live agent tunnel: which node of which cluster holds it, since when. */
 export interface AgentSession {
+  /** The node's id; for a cluster agent, the cluster's id (Rancher's session key). */
   nodeId: string;
   clusterId: string;
+  kind: SessionKind;
   session: TunnelSession;
   connectedAt: Date;
 }

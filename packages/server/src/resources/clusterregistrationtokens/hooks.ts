@@ -19,7 +19,7 @@ export interface RegistrationTokenKindDeps {
 }
 
 /** The URL agents are told to reach: `server-url` when set, else the one this request came in on. */
-export function serverRoot(settings: Settings, ctx: RequestContext): string {
+export function serverRoot(settings: Pick<Settings, 'get'>, ctx: Pick<RequestContext, 'baseUrl'>): string {
   const configured = settings.get('server-url').replace(/\/+$/, '');
   return configured || ctx.baseUrl;
 }

@@ -55,16 +55,24 @@ export interface NodeRegistration {
 export const MAX_PARAMS_BYTES = 8 * 1024;
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** Decodes and checks the params header. Throws ApiError (InvalidBodyContent / InvalidFormat) when bad. */
-export function parseRegistration(header: string | undefined): NodeRegistration {
+/** Decodes the params header (base64 JSON) without checking its fields. Throws ApiError when malformed. */
+export function decodeParams(header: string | undefined): unknown {
   if (!header) throw new ApiError('MissingRequired', 'missing X-API-Tunnel-Params header (base64 JSON node facts)');
   if (header.length > MAX_PARAMS_BYTES) throw new ApiError('InvalidBodyContent', `X-API-Tunnel-Params is larger than ${MAX_PARAMS_BYTES} bytes`);
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(header, 'base64').toString('utf8'));
+    return JSON.parse(Buffer.from(header, 'base64').toString('utf8'));
   } catch (err) {
     throw new ApiError('InvalidBodyContent', `X-API-Tunnel-Params is not base64 JSON: ${(err as Error).message}`);
   }
+}
+
+/** Decodes and checks the params header. Throws ApiError (InvalidBodyContent / InvalidFormat) when bad. */
+export function parseRegistration(header: string | undefined): NodeRegistration {
+  return checkRegistration(decodeParams(header));
+}
+
+/** Checks decoded node facts field by field. Throws ApiError (InvalidBodyContent / InvalidFormat) when bad. */
+export function checkRegistration(parsed: unknown): NodeRegistration {
   const reg = validateCreate(nodeRegistrationSchema.fields, parsed) as unknown as NodeRegistration;
   if (!NODE_NAME.test(reg.nodeName)) {
     throw new ApiError('InvalidFormat', `node name "${reg.nodeName}" must be lower-case letters, digits, '-' and '.'`, 'nodeName');
