@@ -1,19 +1,35 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { spawnPaddock, startPaddock, stopPaddock, type ServerProcess } from '../support/server-process.js';
+import { repoRoot, spawnPaddock, startPaddock, stopPaddock, type ServerProcess } from '../support/server-process.js';
 import { apiCall, launchChromium, logIn, loginToken, newContext, screenshot, watchErrors } from './browser.js';
 
 const PASSWORD = 'a-long-enough-password';
 const ACTIVE_MS = 30_000;
+const BUILD = 'npx tsc -b packages/server packages/agent && npm run build --workspace @paddock/ui';
+
+/**
+ * Without packages/ui/dist the server answers every page with "UI not built" and each test would wait out its
+ * timeouts; without packages/server/dist there is no server to start. Either fails the run at once.
+ */
+async function checkBuilt(): Promise<void> {
+  for (const file of ['packages/ui/dist/index.html', 'packages/server/dist/main.js', 'packages/agent/dist/main.js']) {
+    await access(join(repoRoot, file)).catch(() => {
+      throw new Error(`${file} is missing: build before running the browser tests (${BUILD})`);
+    });
+  }
+}
+
+await checkBuilt();
 
 /**
  * The web UI driven in Debian's chromium against a real `paddock server` and a real agent: first start,
- * a cluster and its registration command, a node going active and unavailable live, API keys, and what a
- * non-admin user sees. Screenshots of each main page land in e2e/artifacts/ui/.
+ * a cluster and its registration command, a node going active and unavailable live, API keys, what a
+ * non-admin user sees, the nodes table on a phone, and an imported cluster's kubectl import command.
+ * Screenshots of each main page land in e2e/artifacts/ui/.
  */
 describe('the web UI in a browser', () => {
   let dataDir: string;
@@ -36,7 +52,7 @@ describe('the web UI in a browser', () => {
     for (const a of agents) if (a.child.exitCode === null) a.child.kill('SIGKILL');
     await browser?.close();
     if (server) await stopPaddock(server);
-    await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   test('first start: admin/admin, a forced new password with its minimum length, the server URL pre-filled', async () => {
@@ -90,6 +106,10 @@ describe('the web UI in a browser', () => {
     await page.getByLabel('Control plane').uncheck();
     await page.getByLabel('etcd').uncheck();
     await page.getByText('Node name, addresses and labels (optional)').click();
+    // Clearing the only filled option keeps the section open: it folds only when the person folds it.
+    await page.getByLabel('Node name').fill('x');
+    await page.getByLabel('Node name').fill('');
+    assert.ok(await page.getByLabel('Node name').isVisible(), 'the options stay open while they are edited');
     await page.getByLabel('Node name').fill('ui-node');
     await page.getByLabel('Public address').fill('127.0.0.1');
     await page.getByLabel('Labels').fill('zone=browser');
@@ -208,6 +228,74 @@ describe('the web UI in a browser', () => {
     await screenshot(carol, '11-phone-non-admin');
     assert.deepEqual(carolErrors, []);
     await carolContext.close();
+  });
+
+  test("phone width (375 px): the nodes table fits the screen, with each node's state and actions in view", async () => {
+    const admin = await loginToken(server.url, 'admin', PASSWORD);
+    const web = (await apiCall(server.url, admin, 'GET', '/v3/clusters?name=web')).json.data as { id: string }[];
+    assert.equal(web.length, 1);
+    const phoneContext = await newContext(browser, server.url, { width: 375, height: 812 });
+    const phone = await phoneContext.newPage();
+    const phoneErrors = watchErrors(phone);
+    await logIn(phone, server.url, 'admin', PASSWORD);
+    await phone.getByRole('heading', { name: 'Clusters' }).waitFor();
+    await phone.goto(`${server.url}/clusters/${web[0]?.id}`);
+    const row = phone.locator('tr[data-node="ui-node"]');
+    await row.waitFor();
+    await screenshot(phone, '12-nodes-phone');
+    assert.ok(await phone.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'no sideways scrolling at 375 px');
+    const wrap = phone.locator('.table-wrap');
+    assert.ok(await wrap.evaluate((e) => e.scrollWidth <= e.clientWidth + 1), 'the table does not scroll inside its box');
+    for (const part of [row.getByTestId('node-state'), row.getByRole('button', { name: 'Delete node ui-node' })]) {
+      const box = await part.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `${await part.innerText()} is on screen`);
+    }
+    assert.match(await row.innerText(), /127\.0\.0\.1 · worker/, 'address and roles folded under the name');
+    assert.deepEqual(phoneErrors, []);
+    await phoneContext.close();
+  });
+
+  test("import a cluster: its kubectl command is on screen and copies as its registration token's command; then it is deleted", async () => {
+    await page.goto(`${server.url}/clusters`);
+    await page.getByRole('link', { name: 'Import cluster' }).click();
+    await page.getByRole('heading', { name: 'Import a cluster' }).waitFor();
+    await page.getByLabel('Cluster name').fill('imported');
+    assert.ok(await page.getByLabel(/A kubectl command/).isChecked(), 'the kubectl command is the default way');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+
+    await page.getByRole('heading', { name: 'Register an existing cluster' }).waitFor();
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/')[2] ?? '');
+    assert.match(id, /^c-/);
+    const command = page.getByTestId('import-command');
+    const shown = await command.innerText();
+    assert.match(shown, new RegExp(`^kubectl apply -f ${server.url.replace(/[.]/g, '\\.')}/v3/import/[A-Za-z0-9]+_${id}\\.yaml$`));
+    await page.getByRole('button', { name: 'Copy import command', exact: true }).click();
+    await page.getByText('Copied').waitFor();
+    const copied = await page.evaluate<string>('navigator.clipboard.readText()');
+    assert.equal(copied, shown);
+    const admin = await loginToken(server.url, 'admin', PASSWORD);
+    const tokens = (await apiCall(server.url, admin, 'GET', `/v3/clusterregistrationtokens?clusterId=${id}`)).json.data as { command: string; insecureCommand: string }[];
+    const token = tokens.find((t) => t.command === copied);
+    assert.ok(token, `the copied command is a registration token's command: ${JSON.stringify(tokens.map((t) => t.command))}`);
+    const insecure = await page.getByTestId('insecure-import-command').innerText();
+    assert.equal(insecure, token.insecureCommand);
+    assert.match(insecure, /^curl --insecure -sfL \S+ \| kubectl apply -f -$/);
+    await page.getByTestId('import-status').getByText('Waiting for the cluster agent').waitFor();
+    await screenshot(page, '13-import-cluster');
+
+    // Until it connects, its nodes tab leads back to the command.
+    await page.getByRole('link', { name: /^Nodes/ }).click();
+    await page.getByRole('link', { name: 'Register it' }).click();
+    await page.getByRole('heading', { name: 'Register an existing cluster' }).waitFor();
+
+    await page.getByRole('button', { name: 'Delete cluster' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('The Kubernetes cluster itself is not deleted.').waitFor();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('heading', { name: 'Clusters' }).waitFor();
+    await page.locator('tr[data-cluster="web"]').waitFor();
+    await page.locator('tr[data-cluster="imported"]').waitFor({ state: 'detached' });
+    assert.equal((await apiCall(server.url, admin, 'GET', `/v3/clusters/${id}`)).status, 404);
   });
 
   test('keyboard: the first Tab reaches "Skip to content", and the page has no script errors', async () => {

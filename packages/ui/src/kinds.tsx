@@ -42,8 +42,11 @@ export interface RegistrationToken extends Resource {
   insecureNodeCommand?: string;
   agentCommand?: string;
   insecureAgentCommand?: string;
+  /** `kubectl apply -f <manifestUrl>`: registers an existing cluster (imported clusters). */
   command?: string;
+  /** The same manifest fetched with `curl --insecure`, for when kubectl does not trust the server's certificate. */
   insecureCommand?: string;
+  manifestUrl?: string;
 }
 
 export function nodeName(n: Node): string {
@@ -85,6 +88,22 @@ export function countRoles(nodes: Iterable<Node>): Map<string, RoleCounts> {
     if (n.worker) c.worker++;
   }
   return out;
+}
+
+/**
+ * An imported cluster Paddock has never reached and is not trying to reach with a kubeconfig: it waits for its
+ * cluster agent, which the import command (`kubectl apply -f ...`) deploys.
+ */
+export function awaitsClusterAgent(c: Cluster): boolean {
+  if (c.driver !== 'imported') return false;
+  const pending = c.conditions?.find((x) => x.type === 'Pending');
+  if (pending?.status === 'True' || c.conditions?.some((x) => x.type === 'Connected' && x.status === 'True')) return false;
+  return pending?.reason !== 'Connecting';
+}
+
+/** The imported cluster's Kubernetes API answers (through its cluster agent or its kubeconfig). */
+export function clusterConnected(c: Cluster): boolean {
+  return Boolean(c.conditions?.some((x) => x.type === 'Connected' && x.status === 'True'));
 }
 
 export function clusterKind(c: Cluster): string {

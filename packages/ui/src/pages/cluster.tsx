@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { ApiError, del, fieldError, get, newer, post, qs, resourcePath, type Collection, type Resource } from '../api';
-import { clusterKind, lastSeen, nodeName, nodeRoles, type Cluster, type Node } from '../kinds';
+import { awaitsClusterAgent, clusterKind, lastSeen, nodeName, nodeRoles, type Cluster, type Node } from '../kinds';
 import { useLive, type LiveEvent } from '../live';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import { Button, CodeBox, Confirm, Empty, ErrorNote, Field, LiveBadge, Loading, PageTitle, StateBadge, Tabs, Time, useAction, useAsync } from '../ui';
 import { Bindings } from './bindings';
+import { ImportCluster } from './import';
 import { AddNodes } from './register';
 
 interface Project extends Resource {
@@ -14,7 +15,7 @@ interface Project extends Resource {
   description?: string;
 }
 
-/** A cluster: its state, its nodes (live), the registration command, its members and projects. */
+/** A cluster: its state, its nodes (live), the registration or import command, its members and projects. */
 export function ClusterPage({ id, tab }: { id: string; tab: string }) {
   const [cluster, setCluster] = useState<Cluster>();
   const [nodes, setNodes] = useState<Map<string, Node>>();
@@ -83,6 +84,9 @@ export function ClusterPage({ id, tab }: { id: string; tab: string }) {
   }
   const list = [...nodes.values()].sort((a, b) => nodeName(a).localeCompare(nodeName(b)));
   const base = `/clusters/${encodeURIComponent(id)}`;
+  const imported = cluster.driver === 'imported';
+  // An imported cluster's nodes are not Paddock's: its Kubernetes API reports how many it has.
+  const nodeCount = imported ? (cluster.nodeCount ?? 0) : list.length;
   return (
     <main className="page" id="main">
       <p className="crumbs">
@@ -110,7 +114,7 @@ export function ClusterPage({ id, tab }: { id: string; tab: string }) {
           Created <Time iso={cluster.created} />
         </span>
         <span>
-          {list.length} node{list.length === 1 ? '' : 's'}
+          {nodeCount} node{nodeCount === 1 ? '' : 's'}
         </span>
       </div>
       {cluster.transitioningMessage && (
@@ -125,12 +129,13 @@ export function ClusterPage({ id, tab }: { id: string; tab: string }) {
         tabs={[
           { id: 'nodes', label: `Nodes (${list.length})`, to: base },
           ...(cluster.driver === 'rancherKubernetesEngine' ? [{ id: 'register', label: 'Add nodes', to: `${base}/register` }] : []),
+          ...(imported ? [{ id: 'register', label: 'Import command', to: `${base}/register` }] : []),
           { id: 'members', label: 'Members', to: `${base}/members` },
           { id: 'projects', label: 'Projects', to: `${base}/projects` },
         ]}
       />
-      {tab === 'nodes' && <NodesTable nodes={list} clusterId={id} />}
-      {tab === 'register' && <AddNodes cluster={cluster} nodes={list} />}
+      {tab === 'nodes' && <NodesTable nodes={list} cluster={cluster} />}
+      {tab === 'register' && (imported ? <ImportCluster cluster={cluster} /> : <AddNodes cluster={cluster} nodes={list} />)}
       {kubeconfig && <KubeconfigDialog cluster={cluster} onClose={() => setKubeconfig(false)} />}
       {tab === 'members' && <Bindings scope="cluster" scopeId={id} />}
       {tab === 'projects' && <Projects clusterId={id} />}
@@ -145,9 +150,16 @@ export function ClusterPage({ id, tab }: { id: string; tab: string }) {
             navigate('/clusters');
           }}
         >
-          <p>
-            Paddock forgets the cluster <strong>{cluster.name}</strong> and its {list.length} node(s); their agents are told to stop. This cannot be undone.
-          </p>
+          {imported ? (
+            <p>
+              Paddock forgets the cluster <strong>{cluster.name}</strong> and its registration tokens, so its cluster agent can no longer connect. The Kubernetes cluster itself is
+              not deleted. This cannot be undone.
+            </p>
+          ) : (
+            <p>
+              Paddock forgets the cluster <strong>{cluster.name}</strong> and its {list.length} node(s); their agents are told to stop. This cannot be undone.
+            </p>
+          )}
         </Confirm>
       )}
     </main>
@@ -188,7 +200,35 @@ function KubeconfigDialog({ cluster, onClose }: { cluster: Cluster; onClose: () 
   );
 }
 
-function NodesTable({ nodes, clusterId }: { nodes: Node[]; clusterId: string }) {
+/** What the nodes tab says when the cluster has no node objects, by kind of cluster. */
+function NoNodes({ cluster }: { cluster: Cluster }) {
+  const register = `/clusters/${encodeURIComponent(cluster.id)}/register`;
+  if (awaitsClusterAgent(cluster)) {
+    return (
+      <Empty>
+        This cluster is not connected yet. <Link to={register}>Register it</Link> by running its kubectl import command in it.
+      </Empty>
+    );
+  }
+  if (cluster.driver === 'imported') {
+    return (
+      <Empty>
+        Paddock does not manage the nodes of an imported cluster; its Kubernetes API reports {cluster.nodeCount ?? 0}. To reinstall its cluster agent, run the{' '}
+        <Link to={register}>import command</Link> again.
+      </Empty>
+    );
+  }
+  if (cluster.driver === 'rancherKubernetesEngine') {
+    return (
+      <Empty>
+        No nodes yet. <Link to={register}>Add nodes</Link> with the registration command.
+      </Empty>
+    );
+  }
+  return <Empty>No nodes.</Empty>;
+}
+
+function NodesTable({ nodes, cluster }: { nodes: Node[]; cluster: Cluster }) {
   const [removing, setRemoving] = useState<Node>();
   const [rowError, setRowError] = useState<{ id: string; error: unknown }>();
   const [busy, setBusy] = useState<string>();
@@ -203,23 +243,17 @@ function NodesTable({ nodes, clusterId }: { nodes: Node[]; clusterId: string }) 
       setBusy(undefined);
     }
   };
-  if (nodes.length === 0) {
-    return (
-      <Empty>
-        No nodes yet. <Link to={`/clusters/${encodeURIComponent(clusterId)}/register`}>Add nodes</Link> with the registration command.
-      </Empty>
-    );
-  }
+  if (nodes.length === 0) return <NoNodes cluster={cluster} />;
   return (
     <>
       <div className="table-wrap">
-        <table className="table" data-testid="nodes-table">
+        <table className="table nodes" data-testid="nodes-table">
           <caption className="sr-only">Nodes of this cluster</caption>
           <thead>
             <tr>
               <th scope="col">Name</th>
-              <th scope="col">Addresses</th>
-              <th scope="col">Roles</th>
+              <th scope="col" className="hide-narrow">Addresses</th>
+              <th scope="col" className="hide-narrow">Roles</th>
               <th scope="col">State</th>
               <th scope="col" className="hide-narrow">Agent</th>
               <th scope="col" className="hide-narrow">Last seen</th>
@@ -231,15 +265,16 @@ function NodesTable({ nodes, clusterId }: { nodes: Node[]; clusterId: string }) 
           <tbody>
             {nodes.map((n) => (
               <tr key={n.id} data-node={nodeName(n)}>
-                <td>
+                <td className="name">
                   <strong>{nodeName(n)}</strong>
                   {n.info?.os?.operatingSystem && <div className="sub">{n.info.os.operatingSystem}</div>}
+                  <div className="sub show-narrow">{[n.ipAddress, ...nodeRoles(n)].filter(Boolean).join(' · ')}</div>
                 </td>
-                <td>
+                <td className="hide-narrow">
                   {n.ipAddress || '—'}
                   {n.internalIpAddress && n.internalIpAddress !== n.ipAddress && <div className="sub">internal {n.internalIpAddress}</div>}
                 </td>
-                <td>
+                <td className="hide-narrow">
                   {nodeRoles(n).map((r) => (
                     <span key={r} className="role">
                       {r}

@@ -6,7 +6,7 @@ import { useSession } from '../session';
 import { Button, CodeBox, ErrorNote, Field, Loading, StateBadge, useAsync } from '../ui';
 
 /** The cluster's registration token; created when it has none yet and the caller may create one. */
-async function registrationToken(clusterId: string, mayCreate: boolean): Promise<RegistrationToken | undefined> {
+export async function registrationToken(clusterId: string, mayCreate: boolean): Promise<RegistrationToken | undefined> {
   const list = await get<Collection<RegistrationToken>>(`/v3/clusterregistrationtokens${qs({ clusterId })}`);
   const found = list.data.find((t) => t.state !== 'removing') ?? list.data[0];
   if (found || !mayCreate) return found;
@@ -23,6 +23,8 @@ export function AddNodes({ cluster, nodes }: { cluster: Cluster; nodes: Node[] }
   const first = nodes.length === 0;
   const [o, setO] = useState<NodeOptions>({ etcd: first, controlPlane: first, worker: true, nodeName: '', address: '', internalAddress: '', labels: '' });
   const [runner, setRunner] = useState<'paddock' | 'docker'>('paddock');
+  // Opened and closed by the person only: tied to the fields' values it would fold away while they clear one.
+  const [optionsOpen, setOptionsOpen] = useState(false);
   const set = (patch: Partial<NodeOptions>) => setO((x) => ({ ...x, ...patch }));
 
   if (token.loading && !token.data) return <Loading what="the registration command" />;
@@ -63,7 +65,7 @@ export function AddNodes({ cluster, nodes }: { cluster: Cluster; nodes: Node[] }
           </label>
           {!o.etcd && !o.controlPlane && !o.worker && <p className="hint">No role chosen: the node becomes a worker.</p>}
         </fieldset>
-        <details className="options" open={Boolean(o.nodeName || o.address || o.internalAddress || o.labels)}>
+        <details className="options" open={optionsOpen} onToggle={(e) => setOptionsOpen(e.currentTarget.open)}>
           <summary>Node name, addresses and labels (optional)</summary>
           <div className="grid2">
             <Field label="Node name" hint="Default: the machine's short host name." error={nodeNameProblem(o.nodeName)}>
