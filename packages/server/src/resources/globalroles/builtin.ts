@@ -10,6 +10,8 @@ export interface BuiltinGlobalRole {
 }
 
 const { mgmt, READ } = rule;
+/** Every verb an API client uses on a kind; unlike `*`, not Kubernetes' special ones (bind, escalate, impersonate). */
+const MANAGE = [...READ, 'create', 'update', 'patch', 'delete'];
 const selfService = [mgmt(['preferences'], ['*']), mgmt(['settings', 'features'])];
 
 /** Rancher's built-in global roles (the ones that concern what Paddock serves). */
@@ -36,7 +38,14 @@ export const BUILTIN_GLOBAL_ROLES: BuiltinGlobalRole[] = [
     description: 'may create, edit and delete users and their global role bindings',
     rules: [mgmt(['users', 'globalrolebindings', 'principals'], ['*']), mgmt(['globalroles'], READ)],
   },
-  { id: 'roles-manage', name: 'Manage Roles', description: 'may define global roles and role templates', rules: [mgmt(['roletemplates', 'globalroles'], ['*'])] },
+  {
+    id: 'roles-manage',
+    name: 'Manage Roles',
+    description: 'may define global roles and role templates, with no more than they hold themselves',
+    // Named verbs, not `*`: a `*` would include `escalate`, and a role manager bound a harmless role could
+    // widen it to everything (issue 5). Defining roles beyond what one holds needs `escalate` given on purpose.
+    rules: [mgmt(['roletemplates', 'globalroles'], MANAGE)],
+  },
   { id: 'authn-manage', name: 'Manage Authentication', description: 'may configure authentication providers', rules: [mgmt(['authconfigs'], [...READ, 'update'])] },
   { id: 'settings-manage', name: 'Manage Settings', description: 'may change settings', rules: [mgmt(['settings'], ['*'])] },
 ];

@@ -3,7 +3,9 @@
  * random inheritance, cycles included) and bindings at every scope, over several clusters and projects.
  * Every answer of `Authorizer.can` is compared with a brute-force reference that scans all bindings; then
  * random callers try random bindings through `checkMayGrant`, and none that passes may give anyone a
- * permission the caller does not hold where the binding applies.
+ * permission the caller does not hold where the binding applies; and random callers try to change random
+ * roles' rules through `checkMayDefine`, and none that passes may define a permission the caller does not
+ * hold, unless they were given `escalate` (the built-in roles, admin aside, never give it: issue 5).
  *
  * Deterministic: each world comes from a seed. Replay one with PADDOCK_RBAC_SEED=<seed>.
  */
@@ -16,13 +18,16 @@ import { MANAGEMENT_GROUP, RBAC_GROUP, type Attributes, type PolicyRule } from '
 import { Informer } from '../../informer/informer.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { ResourceStore } from '../../store/types.js';
+import { BUILTIN_GLOBAL_ROLES } from '../globalroles/builtin.js';
+import { templateGrants } from '../roletemplates/hooks.js';
 import { Access } from './access.js';
-import { checkMayGrant, type BindingSubject } from './validate.js';
+import { checkMayDefine, checkMayGrant, type BindingSubject } from './validate.js';
 
 const SEEDS = process.env.PADDOCK_RBAC_SEED ? [Number(process.env.PADDOCK_RBAC_SEED)] : [1, 2, 3, 4];
 const PROBES_PER_ROUND = 350;
 const ROUNDS = 3;
 const GRANT_ATTEMPTS = 300;
+const EDIT_ATTEMPTS = 300;
 
 // ---- a seeded PRNG (mulberry32) -------------------------------------------------------------------------
 
@@ -73,6 +78,10 @@ const EXTERNAL = ['cluster-admin', 'admin', 'edit', 'view'];
 const NAMES = ['n-0', 'n-1', 'c-0', 'c-1', 'c-0:p-0', 'c-1:p-1', ...EXTERNAL];
 const K8S_AGGREGATES: Record<string, string[]> = { admin: ['edit', 'view'], edit: ['view'] };
 const clusterOf = (projectId: string) => projectId.split(':')[0] as string;
+/** Built-in global roles that must not let their holders define roles beyond what they hold (all but admin). */
+const LIMITED_BUILTINS = new Set(BUILTIN_GLOBAL_ROLES.filter((b) => b.id !== 'admin').map((b) => b.id));
+/** Global roles random bindings never pick: those that hold everything would make most probes allowed. */
+const ALL_POWERFUL = new Set(['gr-all', 'admin']);
 
 // ---- the world: a plain model, written to a store the authorizer's informers watch ---------------------
 
@@ -118,6 +127,7 @@ function randomWorld(r: Random): World {
   for (const u of USERS) world.groupsOf.set(u, r.some(GROUPS, 0, 2));
   world.globalRoles.set('gr-all', { name: 'all', rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] });
   for (let i = 0; i < 4; i++) world.globalRoles.set(`gr-${i}`, { name: `gr-${i}`, rules: Array.from({ length: r.int(4) }, () => randomRule(r)) });
+  for (const builtin of BUILTIN_GLOBAL_ROLES) world.globalRoles.set(builtin.id, { name: builtin.name, rules: builtin.rules });
   for (const id of EXTERNAL) world.templates.set(id, { name: id, context: id === 'cluster-admin' ? 'cluster' : 'project', rules: [], roleTemplateIds: [], external: true });
   world.templates.set('rt-all', { name: 'all', context: 'cluster', rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }], roleTemplateIds: [], external: false });
   const ids = [...EXTERNAL, 'rt-all', ...Array.from({ length: 8 }, (_, i) => `rt-${i}`)];
@@ -143,7 +153,7 @@ function addBinding(r: Random, world: World, kind: 'grb' | 'crtb' | 'prtb', n: n
   const dangling = r.chance(0.04);
   if (kind === 'grb') {
     const id = `grb-${n}`;
-    world.grbs.set(id, { ...who, globalRoleId: dangling ? 'gr-gone' : r.pick([...world.globalRoles.keys()].filter((g) => g !== 'gr-all')) });
+    world.grbs.set(id, { ...who, globalRoleId: dangling ? 'gr-gone' : r.pick([...world.globalRoles.keys()].filter((g) => !ALL_POWERFUL.has(g))) });
     return id;
   }
   const roleTemplateId = dangling ? 'rt-gone' : r.pick([...world.templates.keys()]);
@@ -350,6 +360,13 @@ interface Tally {
   grantsTried: number;
   grantsAllowed: number;
   selfGrantsAllowed: number;
+  editsTried: number;
+  editsAllowed: number;
+  /** Allowed beyond what the caller holds, because a custom role gives them escalate. */
+  editsByEscalate: number;
+  /** Allowed, and checked to stay within what the caller holds. */
+  editsChecked: number;
+  editsByRoleManagers: number;
   example?: string;
 }
 
@@ -435,13 +452,94 @@ function escalationSearch(r: Random, seed: number, world: World, h: Harness, tal
   }
 }
 
+/** A change of one role's rules: what the API checks (`granted`) and what the role would then allow (`effect`). */
+interface RoleEdit {
+  resource: 'globalroles' | 'roletemplates';
+  role: string;
+  granted: PolicyRule[];
+  effect: { via: string; rule: PolicyRule }[];
+}
+
+function editGlobalRole(r: Random, rules: PolicyRule[]): RoleEdit {
+  const role = `gr-${r.int(4)}`;
+  return { resource: 'globalroles', role, granted: rules, effect: rules.map((rule) => ({ via: role, rule })) };
+}
+
+function editTemplate(r: Random, world: World, h: Harness, rules: PolicyRule[]): RoleEdit {
+  const role = `rt-${r.int(8)}`;
+  const changed = { ...(world.templates.get(role) as Template), rules };
+  const after: World = { ...world, templates: new Map(world.templates).set(role, changed) };
+  return { resource: 'roletemplates', role, granted: templateGrants(h.authorizer, role, changed), effect: refTemplateRules(after, role) };
+}
+
+/**
+ * New rules for a role: often narrowed copies of rules the caller holds globally (so that allowed edits are
+ * common, and checked), sometimes with a random rule added, sometimes random altogether.
+ */
+function candidateRules(r: Random, world: World, caller: Subject): PolicyRule[] {
+  const held = [...refHeld(world, caller, {})].map((j) => j.rule);
+  if (held.length === 0 || r.chance(0.4)) return Array.from({ length: 1 + r.int(3) }, () => randomRule(r));
+  const rules = r.some(held, 1, 2).map((rule) => ({ ...rule, verbs: r.some(rule.verbs, 1, rule.verbs.length) }));
+  if (r.chance(0.3)) rules.push(randomRule(r));
+  return rules;
+}
+
+/** Makes sure someone holds the built-in roles-manage (random removals may have taken it away): edits are theirs. */
+async function ensureRoleManager(r: Random, world: World, h: Harness): Promise<string[]> {
+  const managers = () => [...world.grbs.values()].filter((b) => b.globalRoleId === 'roles-manage' && b.userId !== undefined).map((b) => b.userId as string);
+  if (managers().length === 0) {
+    const binding: GlobalBinding = { userId: r.pick(USERS.slice(1)), globalRoleId: 'roles-manage' };
+    world.grbs.set('grb-roles-manager', binding);
+    await h.write('globalRoleBinding', 'grb-roles-manager', binding);
+  }
+  return managers();
+}
+
+/**
+ * Random callers, role managers often, try to change random roles' rules with the API's own check. For
+ * each change allowed: every request the changed role would allow (inherited templates included, computed
+ * by the reference) must already be allowed to the caller globally, unless the caller may `escalate` on
+ * that kind through a role that says so. A built-in role other than admin never says so, even with a `*`
+ * verb: holding roles-manage and a harmless role must not let one widen that role into admin (issue 5).
+ */
+function roleEditSearch(r: Random, seed: number, world: World, h: Harness, managers: string[], tally: Tally) {
+  for (let i = 0; i < EDIT_ATTEMPTS; i++) {
+    const caller = r.chance(0.4) ? r.pick(managers) : r.pick(USERS);
+    const callerSubject = subjectOf(world, caller);
+    const rules = candidateRules(r, world, callerSubject);
+    const edit = r.chance(0.5) ? editGlobalRole(r, rules) : editTemplate(r, world, h, rules);
+    tally.editsTried++;
+    try {
+      checkMayDefine(ctxOf(caller), h.access, edit.resource, edit.granted);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'PermissionDenied') continue;
+      throw err;
+    }
+    tally.editsAllowed++;
+    if (managers.includes(caller)) tally.editsByRoleManagers++;
+    const escalateVia = [...refHeld(world, callerSubject, {})].filter((j) => refRuleAllows(j.rule, { verb: 'escalate', resource: edit.resource })).map((j) => j.via);
+    if (escalateVia.some((via) => !LIMITED_BUILTINS.has(via))) {
+      tally.editsByEscalate++;
+      continue;
+    }
+    tally.editsChecked++;
+    const holds = escalateVia.length > 0 ? `escalate only through built-in ${escalateVia.join(', ')}` : 'no escalate';
+    for (const attrs of ALL_ATTRS) {
+      const source = edit.effect.find((e) => refRuleAllows(e.rule, attrs));
+      if (!source) continue;
+      const context = `seed ${seed}: ${caller} (${holds}) set the rules of ${edit.resource} ${edit.role} to ${show(rules)}, which grants ${show(attrs)} (via ${source.via}: ${show(source.rule)})`;
+      assert.ok(refJustify(world, callerSubject, attrs, {}), `${context}, which the caller does not hold`);
+    }
+  }
+}
+
 describe('authorizer property test (seeded: PADDOCK_RBAC_SEED replays one world)', () => {
   for (const seed of SEEDS) {
     test(`world ${seed}: ${ROUNDS} × ${PROBES_PER_ROUND} probes agree with the brute-force reference; no binding the API allows escalates`, async (t) => {
       const r = new Random(seed);
       const world = randomWorld(r);
       const h = new Harness();
-      const tally: Tally = { probes: 0, allowed: 0, grantsTried: 0, grantsAllowed: 0, selfGrantsAllowed: 0 };
+      const tally: Tally = { probes: 0, allowed: 0, grantsTried: 0, grantsAllowed: 0, selfGrantsAllowed: 0, editsTried: 0, editsAllowed: 0, editsByEscalate: 0, editsChecked: 0, editsByRoleManagers: 0 };
       try {
         await h.start();
         await h.writeWorld(world);
@@ -452,6 +550,7 @@ describe('authorizer property test (seeded: PADDOCK_RBAC_SEED replays one world)
         await addAndEdit(r, world, h, 1);
         probeRound(r, seed, world, h, tally);
         escalationSearch(r, seed, world, h, tally);
+        roleEditSearch(r, seed, world, h, await ensureRoleManager(r, world, h), tally);
       } catch (err) {
         t.diagnostic(`failed with seed ${seed}: replay with PADDOCK_RBAC_SEED=${seed}`);
         throw err;
@@ -459,10 +558,14 @@ describe('authorizer property test (seeded: PADDOCK_RBAC_SEED replays one world)
         await h.close();
       }
       t.diagnostic(`${tally.probes} probes, ${tally.allowed} allowed; ${tally.grantsAllowed}/${tally.grantsTried} bindings allowed (${tally.selfGrantsAllowed} to the caller)`);
+      t.diagnostic(`${tally.editsAllowed}/${tally.editsTried} role edits allowed (${tally.editsByRoleManagers} by role managers; ${tally.editsChecked} checked, ${tally.editsByEscalate} beyond the caller's rules by a custom escalate)`);
       if (tally.example) t.diagnostic(`e.g. ${tally.example}`);
       // Not vacuous: both answers occur often, and some bindings pass the check.
       assert.ok(tally.allowed > tally.probes * 0.15 && tally.allowed < tally.probes * 0.85, `seed ${seed}: ${tally.allowed}/${tally.probes} allowed`);
       assert.ok(tally.grantsAllowed >= 10, `seed ${seed}: only ${tally.grantsAllowed} bindings passed the check`);
+      assert.ok(tally.editsChecked >= 10, `seed ${seed}: only ${tally.editsChecked} role edits were checked`);
+      assert.ok(tally.editsByRoleManagers >= 5, `seed ${seed}: only ${tally.editsByRoleManagers} role edits by role managers passed the check`);
+      assert.ok(tally.editsAllowed < tally.editsTried, `seed ${seed}: every role edit passed the check`);
     });
   }
 });

@@ -203,7 +203,7 @@ describe('access control through the API: bad input, no escalation, and what the
     assertError(await prtb(bob.token, projectP, 'read-only', alice.id), 403, 'PermissionDenied');
   });
 
-  test('no escalation by editing roles: changing rules needs them held, or escalate (roles-manage has it)', async () => {
+  test('no escalation by editing roles: changing rules needs them held, or escalate given on purpose (roles-manage does not give it)', async () => {
     const editor = await created(
       req('POST', '/v3/globalroles', admin(), { name: 'role editor', rules: [{ apiGroups: [M], resources: ['globalroles'], verbs: ['get', 'list', 'create', 'update'] }] }),
     );
@@ -214,11 +214,44 @@ describe('access control through the API: bad input, no escalation, and what the
     assertError(await req('POST', '/v3/globalroles', gina.token, { name: 'mine', rules: [{ apiGroups: [M], resources: ['users'], verbs: ['*'] }] }), 403, 'PermissionDenied', 'rules');
     const held = await created(req('POST', '/v3/globalroles', gina.token, { name: 'reader', rules: [{ apiGroups: [M], resources: ['globalroles'], verbs: ['get'] }] }));
     assert.equal(held.builtin, false);
+    // A role manager defines roles within what they hold; an explicit escalate is what lets one go beyond.
+    const holly = await newUser('holly');
+    await created(grb(admin(), 'roles-manage', holly.id));
+    const everything = { name: 'everything', context: 'cluster', rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] };
+    assertError(await req('POST', '/v3/roletemplates', holly.token, everything), 403, 'PermissionDenied', 'rules', /needs escalate on roletemplates/);
+    const mine = await created(req('POST', '/v3/roletemplates', holly.token, { name: 'template reader', context: 'cluster', rules: [{ apiGroups: [M], resources: ['roletemplates'], verbs: ['get'] }] }));
+    assert.equal((await req('DELETE', `/v3/roletemplates/${mine.id}`, holly.token)).status, 204);
+    const escalator = await created(req('POST', '/v3/globalroles', admin(), { name: 'escalator', rules: [{ apiGroups: [M], resources: ['roletemplates'], verbs: ['escalate'] }] }));
+    await created(grb(admin(), escalator.id, holly.id));
+    const all = await created(req('POST', '/v3/roletemplates', holly.token, everything));
+    assertError(await crtb(holly.token, clusterA, all.id, bob.id), 403, 'PermissionDenied', undefined, /may not create/);
+    assert.equal((await req('DELETE', `/v3/roletemplates/${all.id}`, holly.token)).status, 204);
+  });
+
+  test('issue 5: a role manager cannot widen a harmless role bound to them into admin', async () => {
+    const harmless = await created(req('POST', '/v3/globalroles', admin(), { name: 'harmless', rules: [{ apiGroups: [M], resources: ['clusters'], verbs: ['get'] }] }));
     const hank = await newUser('hank');
     await created(grb(admin(), 'roles-manage', hank.id));
-    const all = await created(req('POST', '/v3/roletemplates', hank.token, { name: 'everything', context: 'cluster', rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] }));
-    assertError(await crtb(hank.token, clusterA, all.id, bob.id), 403, 'PermissionDenied', undefined, /may not create/);
-    assert.equal((await req('DELETE', `/v3/roletemplates/${all.id}`, hank.token)).status, 204);
+    await created(grb(admin(), harmless.id, hank.id));
+    const star = [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }];
+    assertError(await req('PUT', `/v3/globalroles/${harmless.id}`, hank.token, { rules: star }), 403, 'PermissionDenied', 'rules', /do not hold/);
+    // The whole object PUT back, as the UI does, and the other ways up: escalate itself, a template bound to him.
+    const whole = (await req('GET', `/v3/globalroles/${harmless.id}`, hank.token)).json;
+    assertError(await req('PUT', `/v3/globalroles/${harmless.id}`, hank.token, { ...whole, rules: star }), 403, 'PermissionDenied', 'rules');
+    const escalate = [{ apiGroups: [M], resources: ['globalroles'], verbs: ['escalate'] }];
+    assertError(await req('PUT', `/v3/globalroles/${harmless.id}`, hank.token, { rules: escalate }), 403, 'PermissionDenied', 'rules');
+    assertError(await req('POST', '/v3/globalroles', hank.token, { name: 'mine', rules: star }), 403, 'PermissionDenied', 'rules');
+    const template = await created(req('POST', '/v3/roletemplates', admin(), { name: 'harmless here', context: 'cluster', rules: [{ apiGroups: [M], resources: ['nodes'], verbs: ['get'] }] }));
+    await created(crtb(admin(), clusterA, template.id, hank.id));
+    assertError(await req('PUT', `/v3/roletemplates/${template.id}`, hank.token, { rules: star }), 403, 'PermissionDenied', 'rules');
+    assertError(await req('PUT', `/v3/roletemplates/${template.id}`, hank.token, { roleTemplateIds: ['cluster-owner'] }), 403, 'PermissionDenied', 'rules');
+
+    assert.deepEqual((await req('GET', `/v3/globalroles/${harmless.id}`, admin())).json.rules, [{ apiGroups: [M], resources: ['clusters'], verbs: ['get'] }]);
+    assertError(await req('POST', '/v3/users', hank.token, { username: 'hanks-own', password: 'hanks-own-password' }), 403, 'PermissionDenied');
+    assertError(await req('PUT', '/v3/settings/password-min-length', hank.token, { value: '13' }), 403, 'PermissionDenied');
+    // Within what he holds he still manages roles.
+    const narrower = await req('PUT', `/v3/globalroles/${harmless.id}`, hank.token, { rules: [{ apiGroups: [M], resources: ['roletemplates'], verbs: ['get', 'list'] }] });
+    assert.equal(narrower.status, 200, narrower.text);
   });
 
   test('deleting a user removes their tokens and bindings', async () => {

@@ -94,8 +94,9 @@ export function checkMayGrant(ctx: RequestContext, access: Access, granted: Poli
 /**
  * No escalation by defining a role: whoever creates or changes the rules of a global role or role template
  * (inherited ones included) must hold them globally, unless they may `escalate` on that kind (Kubernetes
- * RBAC's rule, and Rancher's webhook's; the built-in roles-manage may). Otherwise a user allowed to edit a
- * role bound to them could widen it.
+ * RBAC's rule, and Rancher's webhook's). Only admin, or a custom role granting it, gives `escalate`; the
+ * built-in roles-manage names its verbs so that it does not. Otherwise a user allowed to edit a role bound
+ * to them could widen it.
  */
 export function checkMayDefine(ctx: RequestContext, access: Access, resource: 'globalroles' | 'roletemplates', rules: PolicyRule[]): void {
   const caller = access.subject(ctx);

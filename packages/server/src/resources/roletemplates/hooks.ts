@@ -1,6 +1,6 @@
 import { ApiError } from '../../api/errors.js';
 import type { ObjectCache, ResourceKind } from '../../api/kind.js';
-import { externalRoleRule } from '../../auth/authorizer.js';
+import { externalRoleRule, type Authorizer } from '../../auth/authorizer.js';
 import type { PolicyRule } from '../../auth/rules.js';
 import { generateName } from '../../auth/secrets.js';
 import type { JsonObject } from '../../schema/validate.js';
@@ -43,15 +43,20 @@ function findPathBack(cache: ObjectCache<RoleTemplateData>, target: string, next
   return undefined;
 }
 
+/**
+ * What a template with this data would grant: its rules, what it inherits, and its ClusterRole if external
+ * (what whoever defines it must hold; the property test asks the same question).
+ */
+export const templateGrants = (authorizer: Authorizer, id: string, data: { rules?: unknown; external?: unknown; roleTemplateIds?: unknown }): PolicyRule[] => [
+  ...((data.rules ?? []) as PolicyRule[]),
+  ...(data.external === true ? [externalRoleRule(id)] : []),
+  ...((data.roleTemplateIds ?? []) as string[]).flatMap((inherited) => authorizer.roleTemplateRules(inherited)),
+];
+
 /** `/v3/roletemplates`: cluster and project roles with inheritance; built-in ones are fixed. */
 export function roleTemplateKind(deps: RoleTemplateKindDeps): ResourceKind {
   const { cache, access } = deps;
-  /** What a template with this data would grant: its rules, what it inherits, and its ClusterRole if external. */
-  const grantedBy = (id: string, data: JsonObject): PolicyRule[] => [
-    ...((data.rules ?? []) as PolicyRule[]),
-    ...(data.external === true ? [externalRoleRule(id)] : []),
-    ...((data.roleTemplateIds ?? []) as string[]).flatMap((inherited) => access.authorizer.roleTemplateRules(inherited)),
-  ];
+  const grantedBy = (id: string, data: JsonObject) => templateGrants(access.authorizer, id, data);
   return {
     schema: roleTemplateSchema,
     cache: cache as ObjectCache<JsonObject>,
