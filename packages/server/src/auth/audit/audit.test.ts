@@ -38,6 +38,40 @@ describe('audit: redaction', () => {
     assert.equal(out.token, REDACTED);
   });
 
+  test('kubeconfig text: base64 PEM anywhere, and the values of *-data, token and password keys', () => {
+    const b64 = Buffer.from(PEM).toString('base64');
+    const kubeconfig = [
+      'clusters:',
+      '  - name: c',
+      '    cluster:',
+      '      server: https://paddock.test/k8s/clusters/c-abcde',
+      `      certificate-authority-data: ${b64}`,
+      'users:',
+      '  - name: c',
+      '    user:',
+      '      client-certificate-data: Y2VydA==',
+      '      client-key-data: a2V5',
+      '      token: kubeconfig-u-abcde.c-abcde:not-a-paddock-token',
+      '      password: "hunter2"',
+      '  - name: exec',
+      '    user:',
+      '      id-token: |',
+      '        eyJhbGciOi',
+      '        JSUzI1NiJ9',
+      '      username: admin',
+      'current-context: c',
+    ].join('\n');
+    const out = redact({ config: kubeconfig, note: `ca is ${b64} there` }) as Record<string, string>;
+    const lines = String(out.config).split('\n');
+    assert.deepEqual(lines.slice(4, 5), [`      certificate-authority-data: ${REDACTED}`]);
+    assert.deepEqual(lines.slice(8, 12), [`      client-certificate-data: ${REDACTED}`, `      client-key-data: ${REDACTED}`, `      token: ${REDACTED}`, `      password: ${REDACTED}`]);
+    assert.deepEqual(lines.slice(14), [`      id-token: ${REDACTED}`, '      username: admin', 'current-context: c'], 'a block scalar goes with its key');
+    assert.ok(lines.includes('      server: https://paddock.test/k8s/clusters/c-abcde'), 'the rest is kept');
+    assert.equal(out.note, 'ca is [redacted PEM] there');
+    assert.equal(redact('the token: field of a kubeconfig'), 'the token: field of a kubeconfig', 'prose is not YAML');
+    assert.equal(redact('tokens:\n  - id: t'), 'tokens:\n  - id: t', 'a key with nothing after it is left');
+  });
+
   test('the resource a path names', () => {
     assert.deepEqual(resourceOf('/v3/Clusters/c-abcde?x=1'), { resourceType: 'clusters', resourceId: 'c-abcde' });
     assert.deepEqual(resourceOf('/v3/nodes/c-a%3Am-b'), { resourceType: 'nodes', resourceId: 'c-a:m-b' });
@@ -100,6 +134,12 @@ describe('audit: a real server at every level', () => {
         assert.equal(denied.status, 403);
         const unauthenticated = await srv.request('GET', '/v3/clusters', { token: 'token-zzzzz:wrong' });
         assert.equal(unauthenticated.status, 401);
+        const kubeconfig = await srv.request('POST', `/v3/clusters/${cluster.json.id}?action=generateKubeconfig`, { token: admin });
+        assert.equal(kubeconfig.status, 200, kubeconfig.text);
+        const config = String(kubeconfig.json.config);
+        const caData = /certificate-authority-data: *"?([A-Za-z0-9+/=]+)/.exec(config)?.[1] ?? '';
+        const kubeconfigToken = /token: *"?(token-[a-z0-9]{5}:[A-Za-z0-9]+)/.exec(config)?.[1] ?? '';
+        assert.ok(caData.startsWith('LS0tLS1CRUdJTi') && kubeconfigToken !== '', config);
         await srv.request('GET', `/v3/import/${crt.token}.yaml`, { insecure: true });
 
         const log = await until('the last entries', async () => {
@@ -120,9 +160,20 @@ describe('audit: a real server at every level', () => {
         if (level === '1') assert.equal(created?.requestBody, undefined);
         if (level !== '1') assert.deepEqual(created?.requestBody, { name: 'audited' });
         if (level === '3') assert.equal((created?.responseBody as { name: string }).name, 'audited');
+        const generated = log.find((e) => String(e.requestURI).endsWith('?action=generateKubeconfig'));
+        assert.equal(generated?.responseStatus, 200);
+        if (level === '3') {
+          // The kubeconfig is recorded with its shape, not its credentials.
+          const recorded = String((generated?.responseBody as { config?: string }).config);
+          assert.match(recorded, /certificate-authority-data: \[redacted\]/);
+          assert.match(recorded, /token: \[redacted\]/);
+          assert.match(recorded, /current-context: audited/);
+        }
 
         const text = await readFile(join(srv.dataDir, 'audit', 'audit.log'), 'utf8');
-        for (const leaked of [ADMIN_PASSWORD, 'alice-secret-password', secret, String(crt.token), 'BEGIN CERTIFICATE', String(cacerts.json.value).slice(30, 60)]) {
+        const kubeconfigSecret = kubeconfigToken.split(':')[1] ?? '';
+        const leaks = [ADMIN_PASSWORD, 'alice-secret-password', secret, String(crt.token), 'BEGIN CERTIFICATE', String(cacerts.json.value).slice(30, 60), 'LS0tLS1CRUdJTi', caData.slice(40, 80), kubeconfigSecret];
+        for (const leaked of leaks) {
           assert.ok(leaked.length > 8 && !text.includes(leaked), `the audit log contains a secret: ${leaked.slice(0, 12)}...`);
         }
       } finally {
