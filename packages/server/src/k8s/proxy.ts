@@ -179,6 +179,8 @@ export class KubernetesProxy {
         if (value !== undefined && !DROPPED.has(name)) headers[name] = value;
       }
       res.writeHead(upstreamRes.statusCode ?? 502, headers);
+      // Node holds written headers until the first body byte: a quiet watch would leave its client without a 200.
+      res.flushHeaders();
       // Watches and chunked lists flow as they come; a slow client slows the cluster's stream, not our memory.
       upstreamRes.pipe(res);
       upstreamRes.on('error', () => res.destroy());
