@@ -237,6 +237,10 @@ export async function startK8sTestEnv({ version = KUBERNETES_VERSION, detached =
       // The `kubernetes` endpoints would be 127.0.0.1, which Endpoints reject; in-cluster clients here dial the url.
       '--endpoint-reconciler-type=none',
       '--allow-privileged=true', '--profiling=false', '--v=1',
+      // Debian's etcd (3.4.23) predates the progress notifications Kubernetes 1.34's watch cache needs (etcd 3.4.31+ /
+      // 3.5.13+): a watch without a resourceVersion on a quiet resource waits 3 s and ends with "Too large resource
+      // version". Served from etcd instead, watches open at once and see every change.
+      '--watch-cache=false',
       ...apiserverArgs,
     ], dir, detached);
     procs.push(apiserver);

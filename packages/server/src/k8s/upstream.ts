@@ -39,7 +39,11 @@ export class ClusterUnreachableError extends Error {
 
 type ClusterWithAccess = ClusterData & { agentApi?: AgentApiAccess };
 
-const KEEP_ALIVE = { keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' } as const;
+/**
+ * HTTP/1.1 holds a connection per request in flight, and a watch is in flight for as long as it lasts: a cap on
+ * sockets would queue the next watch (or any request) behind open ones for ever. Only idle sockets are capped.
+ */
+const KEEP_ALIVE = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 32, scheduling: 'lifo' } as const;
 
 function authorizationOf(c: ClusterCredentials): string | undefined {
   if (c.token) return `Bearer ${c.token}`;
