@@ -7,7 +7,8 @@
 // Every server runs in its own process; autocannon runs in this one. Knobs (env): BENCH_DURATION (seconds per
 // measured load run, default 10), BENCH_WARMUP (seconds, default 2), BENCH_AGENTS (simulated agents, default
 // 5000; 0 skips the tunnel-count, registration and restart figures), BENCH_TUNNEL_MIB (MiB per throughput
-// run, default 256), BENCH_AUTHZ (1 measures access control at scale (authz.ts), 0 skips it).
+// run, default 256), BENCH_AUTHZ (1 measures access control at scale (authz.ts), 0 skips it), BENCH_K8S (1 measures
+// the Kubernetes proxy against a real kube-apiserver (k8s-proxy.ts), 0 skips it).
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startBareFastify } from './bare-fastify.js';
@@ -16,6 +17,7 @@ import { captureResponse, prepareData, readCa, startPaddock, waitUntilSettled } 
 import { cleanupAll, installCleanupHandlers, makeTempDir, readRssMb, sleep, stopChild } from './processes.js';
 import { measureAgentSwarm, type AgentSwarmResult } from './agents.js';
 import { measureAuthz, type AuthzResult } from './authz.js';
+import { measureK8sProxy, type K8sProxyResult } from './k8s-proxy.js';
 import { measureUi } from './ui.js';
 import { measureStarts } from './startup.js';
 import { measureTunnelAndAgent } from './tunnel-throughput.js';
@@ -40,6 +42,7 @@ const AGENTS = countFromEnv('BENCH_AGENTS', 5000, 10_000);
 const SWARM_PROCESSES = 4;
 const TUNNEL_MIB = Math.max(1, countFromEnv('BENCH_TUNNEL_MIB', 256, 4096));
 const AUTHZ = countFromEnv('BENCH_AUTHZ', 1, 1) === 1;
+const K8S = countFromEnv('BENCH_K8S', 1, 1) === 1;
 const ROUTE = '/v3/clusters';
 
 const TARGETS = { startMs: 1000, idleRssMb: 150, p95At1Ms: 15, rpsRatio: 0.5 };
@@ -141,6 +144,11 @@ async function main(): Promise<void> {
 
   // 7. The web UI: first paint of the cluster list at 1,000 clusters, JS shipped.
   const ui = await measureUi(log);
+
+  // 8. The Kubernetes proxy against a real kube-apiserver.
+  let k8s: K8sProxyResult | undefined;
+  if (K8S) k8s = await measureK8sProxy(DURATION_S, WARMUP_S, log);
+  else log('kubernetes proxy: skipped (BENCH_K8S=0)');
   const totalSeconds = (performance.now() - benchStarted) / 1000;
   log(`bench time: ${totalSeconds.toFixed(1)} s`);
 
@@ -157,6 +165,7 @@ async function main(): Promise<void> {
       tunnel: tunnel.json,
       authz: authz?.json ?? null,
       ui: ui.json,
+      k8sProxy: k8s?.json ?? null,
       targetsMet: {
         startMedian: startMedian <= TARGETS.startMs,
         startMax: startMax <= TARGETS.startMs,
@@ -167,6 +176,7 @@ async function main(): Promise<void> {
         ...tunnel.targetsMet,
         ...(authz?.targetsMet ?? {}),
         ...ui.targetsMet,
+        ...(k8s?.targetsMet ?? {}),
       },
       benchSeconds: round(totalSeconds, 1),
     }),

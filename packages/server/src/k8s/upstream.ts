@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ObjectCache } from '../api/kind.js';
 import type { ClusterData } from '../resources/clusters/schema.js';
@@ -16,7 +16,7 @@ export interface Upstream {
   /** `Authorization` for the cluster's own credential (absent for client certificates). */
   authorization: string | undefined;
   /** TLS settings for upgrade requests, which open their own connection. */
-  tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; servername?: string };
+  tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; servername?: string; secureContext?: SecureContext };
   /** How the socket is reached: directly, or through the cluster agent's tunnel. */
   dial: (() => Promise<Duplex>) | undefined;
 }
@@ -51,14 +51,19 @@ function authorizationOf(c: ClusterCredentials): string | undefined {
   return undefined;
 }
 
+/** TLS options with the CA and client certificate parsed once: a new connection then costs no PEM parsing. */
+function withContext<T extends { ca?: string; cert?: string; key?: string }>(options: T): T & { secureContext: SecureContext } {
+  return { ...options, secureContext: createSecureContext({ ca: options.ca, cert: options.cert, key: options.key }) };
+}
+
 function direct(credentials: ClusterCredentials): Upstream {
   const url = new URL(credentials.server);
-  const tls = {
+  const tls = withContext({
     ca: credentials.caPem,
     cert: credentials.clientCertPem,
     key: credentials.clientKeyPem,
     rejectUnauthorized: credentials.insecureSkipTlsVerify !== true,
-  };
+  });
   const agent = url.protocol === 'https:' ? new HttpsAgent({ ...KEEP_ALIVE, ...tls }) : new HttpAgent(KEEP_ALIVE);
   return { url, agent, authorization: authorizationOf(credentials), tls, dial: undefined };
 }
@@ -70,7 +75,7 @@ function viaTunnel(clusterId: string, access: AgentApiAccess, dialer: Dialer): U
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const dial = () => dialer.dial({ clusterId }, host, port, { timeoutMs: 10_000 });
   // The in-cluster API certificate names `kubernetes.default.svc`, not the service IP the agent dials.
-  const tls = { ca: access.caPem, rejectUnauthorized: true, servername: 'kubernetes.default.svc' };
+  const tls = withContext({ ca: access.caPem, rejectUnauthorized: true, servername: 'kubernetes.default.svc' });
   const agent = new HttpsAgent({ ...KEEP_ALIVE, ...tls });
   // Sockets come from the tunnel: TLS runs over a stream the agent opened to the API server.
   Object.assign(agent, {
@@ -94,7 +99,8 @@ const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringi
  * imported kubeconfig is reached directly; a cluster agent's API through its tunnel.
  */
 export class ClusterUpstreams {
-  readonly #built = new Map<string, { key: string; upstream: Upstream }>();
+  /** `source` is what the upstream was built from: the same object (or string) again needs no fingerprint. */
+  readonly #built = new Map<string, { source: unknown; key: string; upstream: Upstream }>();
 
   constructor(
     private readonly clusters: ObjectCache<ClusterData>,
@@ -118,16 +124,20 @@ export class ClusterUpstreams {
     const local = clusterId === LOCAL ? this.local : undefined;
     const source = local ?? data.agentApi ?? kubeconfig;
     if (!source) throw new ClusterUnreachableError(`cluster ${clusterId} has no Kubernetes API yet: its cluster agent has not connected`);
-    const key = fingerprint(source);
     const known = this.#built.get(clusterId);
-    if (known?.key === key) return known.upstream;
+    if (known?.source === source) return known.upstream;
+    const key = fingerprint(source);
+    if (known?.key === key) {
+      known.source = source;
+      return known.upstream;
+    }
     known?.upstream.agent.destroy();
     const upstream = local
       ? direct(local)
       : data.agentApi
         ? viaTunnel(clusterId, data.agentApi, this.dialer)
         : direct(parseKubeconfig(String(kubeconfig)));
-    this.#built.set(clusterId, { key, upstream });
+    this.#built.set(clusterId, { source, key, upstream });
     return upstream;
   }
 
