@@ -201,6 +201,51 @@ describe('imported cluster: the proxy, kubeconfig and RBAC against a real kube-a
     assert.ok(phase.code !== 0 || phase.stdout === 'Terminating', `${phase.stdout} ${phase.stderr}`);
   });
 
+  test('the cluster\'s Kubernetes nodes are its /v3 nodes, live: added, cordoned both ways, deleted', async () => {
+    const node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'worker-7', labels: { 'kubernetes.io/hostname': 'worker-7', 'node-role.kubernetes.io/control-plane': '' } },
+      status: {
+        addresses: [{ type: 'InternalIP', address: '10.1.2.7' }, { type: 'Hostname', address: 'worker-7' }],
+        capacity: { cpu: '4', memory: '8167620Ki', pods: '110' },
+        allocatable: { cpu: '3800m', memory: '7500000Ki', pods: '110' },
+        nodeInfo: { osImage: 'Debian GNU/Linux 12 (bookworm)', kernelVersion: '6.1.0-18-amd64', architecture: 'amd64', kubeletVersion: 'v1.34.4' },
+        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: new Date().toISOString() }],
+      },
+    };
+    // Nodes accept their status on create: this is what a kubelet registering would write.
+    const made = await kubectl(k8s, ['create', '-f', '-'], JSON.stringify(node));
+    assert.equal(made.code, 0, made.stderr);
+    const listed = await until('the node in /v3/nodes', async () => {
+      const list = await srv.request('GET', `/v3/nodes?clusterId=${clusterId}`, { token: admin });
+      return list.json.data.find((n: { nodeName: string }) => n.nodeName === 'worker-7');
+    });
+    assert.match(listed.id, new RegExp(`^${clusterId}:machine-[0-9a-f]{12}$`));
+    assert.equal(listed.internalIpAddress, '10.1.2.7');
+    assert.equal(listed.controlPlane, true);
+    assert.equal(listed.worker, false);
+    assert.equal(listed.info.cpu.count, 4);
+    assert.equal(listed.info.memory.memTotalKiB, 8167620);
+    assert.equal(listed.info.kubernetes.kubeletVersion, 'v1.34.4');
+    assert.equal(listed.allocatable.cpu, '3800m');
+
+    // Cordoned here: done in the cluster. Uncordoned in the cluster: shown here.
+    const cordoned = await srv.request('POST', `/v3/nodes/${listed.id}?action=cordon`, { token: admin });
+    assert.equal(cordoned.status, 200, cordoned.text);
+    assert.equal(cordoned.json.unschedulable, true);
+    const spec = await kubectl(k8s, ['get', 'node', 'worker-7', '-o', 'jsonpath={.spec.unschedulable}']);
+    assert.equal(spec.stdout, 'true');
+    assert.equal((await kubectl(k8s, ['uncordon', 'worker-7'])).code, 0);
+    await until('uncordoned in /v3', async () => (await srv.request('GET', `/v3/nodes/${listed.id}`, { token: admin })).json.unschedulable === false);
+
+    const refused = await srv.request('DELETE', `/v3/nodes/${listed.id}`, { token: admin });
+    assert.equal(refused.status, 405, refused.text);
+    assert.match(refused.json.message, /kubectl delete node worker-7/);
+    assert.equal((await kubectl(k8s, ['delete', 'node', 'worker-7'])).code, 0);
+    await until('gone from /v3', async () => (await srv.request('GET', `/v3/nodes/${listed.id}`, { token: admin })).status === 404);
+  });
+
   test('an unreachable or unknown cluster is a clear error, and the server goes on', async () => {
     const unknown = await srv.request('GET', '/k8s/clusters/c-nope0/api', { token: admin });
     assert.equal(unknown.status, 404);

@@ -146,7 +146,7 @@ export function buildApiVersions(deps: KindDeps): { v3: ApiVersion; v3Public: Ap
       generateKubeconfig: generateKubeconfigAction({ store, tokens: cache(i.token), settings, now }),
     }),
     clusterRegistrationTokenKind({ cache: cache(i.clusterRegistrationToken), clusters: cache(i.cluster), settings, access }),
-    nodeKind({ cache: cache(i.node), store, access }),
+    nodeKind({ cache: i.node, store, access, upstreams: deps.upstreams }),
     ...rbacKinds(i, access),
     namespaceKind({ namespaces: deps.namespaces, upstreams: deps.upstreams, projects: cache(i.project), access }),
   ];

@@ -35,6 +35,9 @@ import { Dialer } from './tunnel/dialer.js';
 import { KubernetesProxy } from './k8s/proxy.js';
 import { ClusterUpstreams } from './k8s/upstream.js';
 import { ClusterNamespaces } from './k8s/namespaces/cluster-namespaces.js';
+import { ClusterNodes } from './k8s/nodes/cluster-nodes.js';
+import { nodeSyncController } from './k8s/nodes/node-sync-controller.js';
+import type { ClusterObjects } from './k8s/watch-cache/cluster-objects.js';
 import { localClusterCredentials } from './k8s/local-cluster.js';
 import type { ClusterData } from './resources/clusters/schema.js';
 import type { StoredObject } from './store/types.js';
@@ -148,16 +151,16 @@ function rbacControllers(store: ResourceStore, i: Informers, logger: PinoLogger)
   ];
 }
 
-/** Connections and namespace watches follow the clusters: started when one can be reached, dropped when it goes. */
-function followClusters(clusters: Informer<ClusterData>, upstreams: ClusterUpstreams, namespaces: ClusterNamespaces, registry: TunnelRegistry): void {
+/** Connections and watches (namespaces, nodes) follow the clusters: started when one can be reached, dropped when it goes. */
+function followClusters(clusters: Informer<ClusterData>, upstreams: ClusterUpstreams, watched: ClusterObjects[], registry: TunnelRegistry): void {
   const follow = (c: StoredObject<ClusterData>) => {
-    if (upstreams.reachable(c)) namespaces.watch(c.id);
+    if (upstreams.reachable(c)) for (const cache of watched) cache.watch(c.id);
   };
   clusters.addHandler({
     add: follow,
     update: (_old, next) => follow(next),
     delete: (c) => {
-      namespaces.forget(c.id);
+      for (const cache of watched) cache.forget(c.id);
       upstreams.forget(c.id);
       // The cluster agent is told, and exits.
       registry.closeNode(c.id, 'cluster removed from Paddock', NODE_REMOVED_CLOSE_CODE);
@@ -246,7 +249,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   });
   const upstreams = new ClusterUpstreams(informers.cluster, dialer, localClusterAccess(config, logger));
   const namespaces = new ClusterNamespaces(upstreams, logger.child({ component: 'namespaces' }));
-  followClusters(informers.cluster, upstreams, namespaces, registry);
+  const kubeNodes = new ClusterNodes(upstreams, logger.child({ component: 'kube-nodes' }));
+  followClusters(informers.cluster, upstreams, [namespaces, kubeNodes], registry);
   const versions = buildApiVersions({ store, informers, settings, throttle, authorizer, now, namespaces, upstreams });
   const responses = new ResponseCache();
   const invalidate = () => responses.invalidate();
@@ -354,6 +358,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     probeController({ clusters: informers.cluster, upstreams, registry, probes, onChange: (id) => clusters.enqueue(id), logger, now }),
     tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
     nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
+    nodeSyncController({ store, clusters: informers.cluster, nodes: informers.node, kubeNodes, logger: logger.child({ controller: 'node-sync' }) }),
     ...rbacControllers(store, informers, logger),
     rbacSync,
   ].map((c) => c.run(stopControllers.signal));
@@ -383,6 +388,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     subscriptions.close();
     upstreams.close();
     namespaces.close();
+    kubeNodes.close();
     // The HTTPS server is ours (serverFactory): fastify does not close it. In-flight requests finish first.
     const serverClosed = new Promise<void>((resolve) => app.server.close(() => resolve()));
     app.server.closeIdleConnections();

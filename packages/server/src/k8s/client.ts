@@ -27,7 +27,7 @@ const TIMEOUT_MS = 15_000;
  * One JSON request to a cluster's API with the cluster's own credential (Paddock acting for itself: status
  * probes, RBAC sync). Bounded in size and time.
  */
-export function kubeRequest<T = unknown>(upstream: Upstream, method: string, path: string, body?: unknown): Promise<KubeResponse<T>> {
+export function kubeRequest<T = unknown>(upstream: Upstream, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<KubeResponse<T>> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const send = upstream.url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -43,7 +43,7 @@ export function kubeRequest<T = unknown>(upstream: Upstream, method: string, pat
         headers: {
           accept: 'application/json',
           ...(upstream.authorization ? { authorization: upstream.authorization } : {}),
-          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
         },
       },
       (res) => {
@@ -75,11 +75,16 @@ export function kubeRequest<T = unknown>(upstream: Upstream, method: string, pat
 }
 
 /** `kubeRequest` that expects one of `ok` statuses, else throws KubeApiError with the cluster's message. */
-export async function kubeCall<T = unknown>(upstream: Upstream, method: string, path: string, body?: unknown, ok: number[] = [200, 201]): Promise<T> {
-  const res = await kubeRequest<T>(upstream, method, path, body);
+export async function kubeCall<T = unknown>(upstream: Upstream, method: string, path: string, body?: unknown, ok: number[] = [200, 201], contentType?: string): Promise<T> {
+  const res = await kubeRequest<T>(upstream, method, path, body, contentType);
   if (!ok.includes(res.status)) {
     const message = (res.body as { message?: string } | undefined)?.message ?? String(res.body ?? '');
     throw new KubeApiError(res.status, path, message);
   }
   return res.body;
+}
+
+/** A JSON merge patch (RFC 7386): changes only the fields it names, so it never conflicts with other writers. */
+export function kubeMergePatch<T = unknown>(upstream: Upstream, path: string, patch: unknown): Promise<T> {
+  return kubeCall<T>(upstream, 'PATCH', path, patch, [200], 'application/merge-patch+json');
 }

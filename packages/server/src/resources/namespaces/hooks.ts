@@ -5,7 +5,7 @@ import type { KindBackend, ObjectCache, ResourceKind } from '../../api/kind.js';
 import { clusterOfProject, type Scope } from '../../auth/authorizer.js';
 import { KubeApiError, kubeCall } from '../../k8s/client.js';
 import { toNamespace, type ClusterNamespaces } from '../../k8s/namespaces/cluster-namespaces.js';
-import type { KubeObject } from '../../k8s/namespaces/watch.js';
+import type { KubeObject } from '../../k8s/watch-cache/watch.js';
 import { PROJECT_ANNOTATION } from '../../k8s/rbac-sync/desired.js';
 import { ClusterUnreachableError, type ClusterUpstreams } from '../../k8s/upstream.js';
 import { validateCreate, type JsonObject } from '../../schema/validate.js';

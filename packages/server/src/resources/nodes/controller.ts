@@ -5,6 +5,7 @@ import type { JsonObject } from '../../schema/validate.js';
 import { StoreNotFoundError, type ResourceStore } from '../../store/types.js';
 import { tolerate } from '../../store/tolerate.js';
 import type { TunnelRegistry } from '../../tunnel/registry.js';
+import { isSyncedNode } from './kube-node.js';
 import { setCondition, type Condition } from '../conditions.js';
 import type { NodeData } from './schema.js';
 
@@ -45,7 +46,8 @@ export function nodeController(deps: NodeControllerDeps): Controller {
     logger: deps.logger,
     async sync(id) {
       const node = nodes.get(id);
-      if (!node) return;
+      // A node mirrored from a cluster's Kubernetes is as ready as Kubernetes says (node-sync); it has no agent.
+      if (!node || isSyncedNode(node.data)) return;
       const conditions = (node.data.conditions ?? []) as Condition[];
       const current = conditions.find((c) => c.type === 'Ready');
       const wanted = readyCondition(registry.get(id) !== undefined, current, registry.disconnectedAt(id), deps.startedAt);

@@ -22,11 +22,15 @@ export const nodeInfoField = f.object(
       architecture: f.string({ maxLength: 32 }),
     }),
     agent: f.object('agentInfo', { version: f.string({ maxLength: 64 }) }),
+    kubernetes: f.object('kubernetesInfo', { kubeletVersion: f.string({ maxLength: 64 }), kubeProxyVersion: f.string({ maxLength: 64 }) }),
   },
   readOnly,
 );
 
-/** `/v3/nodes`: machines registered by their agents. Nodes are created by registration, not by POST. */
+/**
+ * `/v3/nodes`: machines registered by their agents, and the nodes of imported clusters as their Kubernetes API
+ * reports them (ids `<cluster>:machine-xxxx`). Nodes are created by registration or by that sync, not by POST.
+ */
 export const nodeSchema = defineSchema({
   id: 'node',
   collectionMethods: ['GET'],
@@ -48,6 +52,8 @@ export const nodeSchema = defineSchema({
     taints: f.array(taintField),
     unschedulable: f.boolean({ ...readOnly, default: false, filterable: true }),
     imported: f.boolean({ ...readOnly, default: true }),
+    capacity: f.map(f.string(), { ...readOnly, description: 'what the node has, as Kubernetes reports it (imported clusters)' }),
+    allocatable: f.map(f.string(), { ...readOnly, description: 'what pods may use of it (imported clusters)' }),
     conditions: conditionsField,
   },
 });
@@ -55,4 +61,8 @@ export const nodeSchema = defineSchema({
 export type NodeData = Resource<typeof nodeSchema.fields> & {
   /** The agent's machine id, when it reports one. Internal. */
   machineId?: string;
+  /** `kubernetes` for a node mirrored from an imported cluster (see kube-node.ts). Internal. */
+  source?: string;
+  /** The node's Kubernetes labels. Internal. */
+  labels?: Record<string, string>;
 };
