@@ -1,9 +1,12 @@
 // One real agent (`bin/paddock agent`) against an in-process server (`startTestServer`, so the bench can
 // use its `dialer`): the agent's idle RSS, then the throughput of one tunnelled stream
 // (`dialer.dial({ nodeId }, '127.0.0.1', port)`: server -> websocket over TLS -> agent -> TCP) against a
-// direct loopback TCP connection to the same far end (tcp-peer.ts, its own process), both directions.
+// direct loopback TCP connection to the same far end (tcp-peer.ts, its own process), both directions; and, as
+// the ceiling any TLS transport in Node has here, one plain TLS connection piped by a relay process (tls-relay.ts).
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../packages/server/src/testing/test-server.js';
@@ -12,6 +15,7 @@ import { makeTempDir, readCpuSeconds, readRssMb, readStatusMb, sleep, spawnChild
 import { median, round } from './stats.js';
 
 const PEER_SCRIPT = fileURLToPath(new URL('./tcp-peer.ts', import.meta.url));
+const TLS_RELAY_SCRIPT = fileURLToPath(new URL('./tls-relay.ts', import.meta.url));
 const NODE_NAME = 'bench-agent';
 const CONNECT_DEADLINE_MS = 20_000;
 const IDLE_MS = 3_000;
@@ -67,6 +71,13 @@ async function pull(socket: Duplex, bytes: number): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/** One TLS connection to the relay process, which pipes it to the peer: the tunnel's hops without the tunnel. */
+async function tlsPiped(port: number, ca: string): Promise<Duplex> {
+  const socket = tlsConnect({ host: '127.0.0.1', port, ca });
+  await once(socket, 'secureConnect');
+  return socket;
+}
+
 async function direct(port: number): Promise<Duplex> {
   const socket = connect({ host: '127.0.0.1', port, noDelay: true });
   await once(socket, 'connect');
@@ -104,20 +115,23 @@ async function measurePath(
   }
 }
 
-async function compare(direction: Direction, mib: number, paths: Record<'tunnel' | 'direct', () => Promise<Duplex>>, agent: Child, peer: Child) {
+type PathName = 'tunnel' | 'tls' | 'direct';
+const PATHS: PathName[] = ['tunnel', 'tls', 'direct'];
+
+async function compare(direction: Direction, mib: number, paths: Record<PathName, () => Promise<Duplex>>, agent: Child, peer: Child) {
   const bytes = mib * MiB;
   for (const open of Object.values(paths)) await measurePath(open, direction, WARMUP_MIB * MiB, agent, peer);
-  const figures = {} as Record<'tunnel' | 'direct', PathFigures>;
-  const runs: Record<'tunnel' | 'direct', Awaited<ReturnType<typeof measurePath>>[]> = { tunnel: [], direct: [] };
+  const figures = {} as Record<PathName, PathFigures>;
+  const runs: Record<PathName, Awaited<ReturnType<typeof measurePath>>[]> = { tunnel: [], tls: [], direct: [] };
   // Interleaved, so a slow moment of the machine does not land on one path only.
-  for (let i = 0; i < RUNS; i++) for (const [name, open] of Object.entries(paths) as ['tunnel' | 'direct', () => Promise<Duplex>][]) runs[name].push(await measurePath(open, direction, bytes, agent, peer));
-  for (const name of ['tunnel', 'direct'] as const) {
+  for (let i = 0; i < RUNS; i++) for (const name of PATHS) runs[name].push(await measurePath(paths[name], direction, bytes, agent, peer));
+  for (const name of PATHS) {
     const samples = runs[name].map((r) => mib / r.seconds);
     const gib = (bytes * RUNS) / (1024 * MiB);
     const sum = (key: 'benchProcess' | 'agent' | 'peer') => runs[name].reduce((a, r) => a + r.cpu[key], 0) / gib;
     figures[name] = { mibPerSecond: median(samples), samples, cpuPerGib: { benchProcess: sum('benchProcess'), agent: sum('agent'), peer: sum('peer') } };
   }
-  return { ...figures, ratio: figures.tunnel.mibPerSecond / figures.direct.mibPerSecond };
+  return { ...figures, ratio: figures.tunnel.mibPerSecond / figures.direct.mibPerSecond, ratioToTls: figures.tunnel.mibPerSecond / figures.tls.mibPerSecond };
 }
 
 const pathJson = (p: PathFigures) => ({
@@ -176,7 +190,10 @@ export async function measureTunnelAndAgent(mib: number, log: Log): Promise<Tunn
     const port = Number((await waitForLine(peer, /^ready (\d+)$/m, 'tcp peer'))[1]);
     const server = srv.server;
     const via = { nodeId };
-    const paths = { tunnel: () => server.dialer.dial(via, '127.0.0.1', port), direct: () => direct(port) };
+    const relay = spawnChild(process.execPath, ['--import', 'tsx', TLS_RELAY_SCRIPT, join(dataDir, 'tls', 'serving.crt'), join(dataDir, 'tls', 'serving.key'), String(port)], { cwd: REPO_ROOT });
+    children.push(relay);
+    const relayPort = Number((await waitForLine(relay, /^ready (\d+)$/m, 'tls relay'))[1]);
+    const paths = { tunnel: () => server.dialer.dial(via, '127.0.0.1', port), tls: () => tlsPiped(relayPort, srv?.ca ?? ''), direct: () => direct(port) };
     const results = { push: await compare('push', mib, paths, agent, peer), pull: await compare('pull', mib, paths, agent, peer) };
     const label = { push: 'server -> target', pull: 'target -> server' };
     for (const direction of ['push', 'pull'] as const) {
@@ -185,11 +202,18 @@ export async function measureTunnelAndAgent(mib: number, log: Log): Promise<Tunn
       log(
         `tunnel throughput ${label[direction]} (${mib} MiB, median of ${RUNS}): tunnelled ${r.tunnel.mibPerSecond.toFixed(0)} MiB/s, ` +
           `direct loopback ${r.direct.mibPerSecond.toFixed(0)} MiB/s, ratio ${r.ratio.toFixed(2)}  target >= ${TUNNEL_TARGETS.throughputRatio}: ${verdict(r.ratio >= TUNNEL_TARGETS.throughputRatio)}; ` +
+          `the ceiling, one plain TLS connection between two node processes piped to the same target: ${r.tls.mibPerSecond.toFixed(0)} MiB/s (tunnel/TLS ${r.ratioToTls.toFixed(2)}); ` +
           `CPU s/GiB tunnelled: bench process (server side) ${cpu.benchProcess.toFixed(2)}, agent ${cpu.agent.toFixed(2)}, peer ${cpu.peer.toFixed(2)} ` +
           `(direct: ${r.direct.cpuPerGib.benchProcess.toFixed(2)}, -, ${r.direct.cpuPerGib.peer.toFixed(2)})`,
       );
     }
-    const dirJson = (d: Direction) => ({ tunnel: pathJson(results[d].tunnel), direct: pathJson(results[d].direct), ratio: round(results[d].ratio, 3) });
+    const dirJson = (d: Direction) => ({
+      tunnel: pathJson(results[d].tunnel),
+      tls: pathJson(results[d].tls),
+      direct: pathJson(results[d].direct),
+      ratio: round(results[d].ratio, 3),
+      ratioToTls: round(results[d].ratioToTls, 3),
+    });
     return {
       json: {
         agentIdleRssMb: round(agentRss, 1),
