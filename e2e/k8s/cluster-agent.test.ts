@@ -141,7 +141,7 @@ describe('imported by manifest: a cluster agent process, reached only through it
     return path;
   }
 
-  test('kubectl through Paddock and the tunnel: get, apply, delete', async () => {
+  test('kubectl through Paddock and the tunnel: get, apply, explain, delete', async () => {
     const config = await kubeconfig('admin.yaml');
     const ns = await until('cluster-admin through the tunnel', async () => {
       const r = await kubectl({ kubeconfigPath: config }, ['get', 'namespaces', '-o', 'name']);
@@ -152,6 +152,9 @@ describe('imported by manifest: a cluster agent process, reached only through it
     assert.equal(apply.code, 0, apply.stderr);
     const got = await kubectl(k8s, ['get', 'configmap', 'via-tunnel', '-n', 'default', '-o', 'jsonpath={.data.k}']);
     assert.equal(got.stdout, 'v');
+    const explain = await kubectl({ kubeconfigPath: config }, ['explain', 'configmap.data']);
+    assert.equal(explain.code, 0, explain.stderr);
+    assert.match(explain.stdout, /FIELD:\s+data/);
     assert.equal((await kubectl({ kubeconfigPath: config }, ['delete', 'configmap', 'via-tunnel', '-n', 'default'])).code, 0);
   });
 
