@@ -47,6 +47,10 @@ import { probeController } from './k8s/probe-controller.js';
 import { Access } from './resources/rbac/access.js';
 import { BY_TOKEN, TunnelEndpoint } from './tunnel/endpoint.js';
 import { TunnelRegistry } from './tunnel/registry.js';
+import { fencedStore } from './replicas/fenced-store.js';
+import { leaderGate } from './replicas/gate.js';
+import { openLeadership } from './replicas/open.js';
+import type { EtcdConnectionOptions } from './store/etcd/etcd-client.js';
 import { ensureDefaultAdmin } from './resources/users/bootstrap.js';
 import { openApiDocument } from './schema/openapi.js';
 import { EtcdStore } from './store/etcd/etcd-store.js';
@@ -179,16 +183,22 @@ function localClusterAccess(config: ServerConfig, logger: PinoLogger) {
   }
 }
 
-/** The store `--datastore` names: SQLite under the data dir, or etcd. */
-async function openStore(config: ServerConfig): Promise<ResourceStore> {
+/** How to reach etcd (`--etcd-*`), its TLS files read; undefined on SQLite. */
+async function etcdConnection(config: ServerConfig): Promise<EtcdConnectionOptions | undefined> {
   const ds = config.datastore;
-  if (ds.type === 'sqlite') return SqliteStore.open({ path: join(config.dataDir, 'paddock.db') });
+  if (ds.type === 'sqlite') return undefined;
   const read = (file: string | undefined) => (file ? readFile(file) : undefined);
   const [ca, cert, key] = await Promise.all([read(ds.caFile), read(ds.certFile), read(ds.keyFile)]);
   // https:// endpoints without a CA file are verified against the system's roots.
-  const tls = ca || cert ? { ca, cert, key } : undefined;
+  return { endpoints: ds.endpoints, tls: ca || cert ? { ca, cert, key } : undefined };
+}
+
+/** The store `--datastore` names: SQLite under the data dir, or etcd. */
+async function openStore(config: ServerConfig, etcd: EtcdConnectionOptions | undefined): Promise<ResourceStore> {
+  const ds = config.datastore;
+  if (ds.type === 'sqlite' || !etcd) return SqliteStore.open({ path: join(config.dataDir, 'paddock.db') });
   try {
-    return await EtcdStore.open({ endpoints: ds.endpoints, prefix: ds.prefix, tls });
+    return await EtcdStore.open({ ...etcd, prefix: ds.prefix });
   } catch (err) {
     throw new StartupError(`cannot reach etcd at ${ds.endpoints.join(', ')}: ${(err as Error).message}`);
   }
@@ -219,7 +229,8 @@ function tunnelLimits(timeoutSeconds: number) {
 /** Builds the whole server from its config, starts it, and returns once `/ping` can be answered. */
 export async function startServer(config: ServerConfig, logger: PinoLogger): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = await openStore(config);
+  const etcd = await etcdConnection(config);
+  const store = await openStore(config, etcd);
   const stop = new AbortController();
   // Every informer, watch and controller listens on these; dozens of listeners are expected, not a leak.
   setMaxListeners(100, stop.signal);
@@ -327,9 +338,14 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   // start marks nodes without a tunnel unavailable anyway).
   const stopControllers = new AbortController();
   setMaxListeners(100, stopControllers.signal);
+  // Controllers run on one replica at a time, the leader; their writes are refused once it no longer leads.
+  const election = openLeadership(config.datastore, etcd, logger.child({ component: 'leader-election' }));
+  const gate = leaderGate(election.leadership);
+  const campaign = election.leadership.campaign(stopControllers.signal).catch((err: unknown) => logger.error({ err }, 'leader election ended'));
+  const controllerStore = fencedStore(store, () => election.leadership.isLeader());
   const probes = new Map<string, ClusterProbe>();
   const clusters = clusterController({
-    store,
+    store: controllerStore,
     clusters: informers.cluster,
     registrationTokens: informers.clusterRegistrationToken,
     nodes: informers.node,
@@ -356,12 +372,12 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   const controllers = [
     clusters,
     probeController({ clusters: informers.cluster, upstreams, registry, probes, onChange: (id) => clusters.enqueue(id), logger, now }),
-    tokenController({ store, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
-    nodeController({ store, nodes: informers.node, registry, logger, now, startedAt: now() }),
-    nodeSyncController({ store, clusters: informers.cluster, nodes: informers.node, kubeNodes, logger: logger.child({ controller: 'node-sync' }) }),
-    ...rbacControllers(store, informers, logger),
+    tokenController({ store: controllerStore, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
+    nodeController({ store: controllerStore, nodes: informers.node, registry, logger, now, startedAt: now() }),
+    nodeSyncController({ store: controllerStore, clusters: informers.cluster, nodes: informers.node, kubeNodes, logger: logger.child({ controller: 'node-sync' }) }),
+    ...rbacControllers(controllerStore, informers, logger),
     rbacSync,
-  ].map((c) => c.run(stopControllers.signal));
+  ].map((c) => c.run(stopControllers.signal, gate));
 
   const applyTls = () => app.server.setSecureContext({ cert: tls.current().certPem, key: tls.current().keyPem });
   const stopRenewal = startRenewalLoop(tls, { signal: stop.signal, onRotated: applyTls, onError: (err) => logger.error({ err }, 'TLS renewal check failed') });
@@ -383,6 +399,9 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
     stopControllers.abort();
     await Promise.allSettled(controllers);
+    // Resigning hands the controllers to another replica at once, not after a lease's TTL.
+    await campaign;
+    election.close();
     registry.closeAll('server shutting down');
     tunnels.close();
     subscriptions.close();

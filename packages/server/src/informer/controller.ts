@@ -3,6 +3,7 @@ import type { EventHandler, Informer } from './informer.js';
 import { noopLogger, type Logger } from './logger.js';
 import { RateLimitingQueue, type WorkQueue } from './workqueue.js';
 
+
 /**
  * Reconciles one key (sample-controller `syncHandler`).
  *
@@ -16,6 +17,19 @@ export type SyncFunc = (key: string, signal: AbortSignal) => Promise<void>;
 export interface CacheSync {
   /** Resolves once the cache is filled; rejects with the signal's reason if it aborts first. */
   synced(signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * When controllers may work (see replicas/gate.ts: while this replica leads). Workers wait for `whenOpen`
+ * before taking a key, and sync with `termSignal()`, which aborts when the leadership they began under ends.
+ */
+export interface ControllerGate {
+  /** Exact now. */
+  isOpen(): boolean;
+  /** Resolves once open (at once if it is), or when `signal` aborts. */
+  whenOpen(signal: AbortSignal): Promise<void>;
+  /** Aborts when the current opening ends (already aborted while closed). */
+  termSignal(): AbortSignal;
 }
 
 /** The part of an informer the event wiring needs. */
@@ -105,7 +119,12 @@ export class Controller {
     return informer.addHandler(handler);
   }
 
-  async run(signal: AbortSignal): Promise<void> {
+  /**
+   * Runs the workers until `signal` aborts. With a `gate` (this replica's leadership), keys are only synced
+   * while it is open: meanwhile they wait in the queue (so a new leader starts with every key its informers
+   * replayed and every change since), and a sync in flight is aborted when the leadership it began under ends.
+   */
+  async run(signal: AbortSignal, gate?: ControllerGate): Promise<void> {
     const stop = (): void => this.queue.shutDown();
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
@@ -116,7 +135,7 @@ export class Controller {
       throw err;
     }
     this.#log.info({ controller: this.name, workers: this.#workers }, 'caches synced; starting workers');
-    const workers = Array.from({ length: this.#workers }, () => this.#runWorker(signal));
+    const workers = Array.from({ length: this.#workers }, () => this.#runWorker(signal, gate));
     await Promise.all(workers);
     await this.queue.shutDownWithDrain();
     this.#log.info({ controller: this.name }, 'controller stopped');
@@ -126,23 +145,35 @@ export class Controller {
    * Takes one key from the queue and syncs it, handling the outcome. Resolves false once the queue is shut
    * down (or `signal` aborted), true otherwise. `run` calls it in a loop; tests may call it directly.
    */
-  async processNextWorkItem(signal: AbortSignal): Promise<boolean> {
+  async processNextWorkItem(signal: AbortSignal, gate?: ControllerGate): Promise<boolean> {
     const key = await this.queue.get();
     if (key === undefined) return false;
+    let putBack = false;
     try {
       if (signal.aborted) return false;
-      await this.#sync(key, signal);
+      if (gate && !gate.isOpen()) {
+        putBack = true;
+        return true;
+      }
+      await this.#sync(key, gate ? AbortSignal.any([signal, gate.termSignal()]) : signal);
       this.queue.forget(key);
     } catch (err) {
-      this.#handleError(key, err, signal);
+      // Stopped by the end of this replica's leadership: the key waits for the next leader, not for a retry.
+      // (A write refused for not leading, see replicas/fenced-store.ts, is one of those: the gate is closed then.)
+      if (gate && !gate.isOpen()) putBack = true;
+      else this.#handleError(key, err, signal);
     } finally {
       this.queue.done(key);
+      if (putBack) this.queue.add(key);
     }
     return true;
   }
 
-  async #runWorker(signal: AbortSignal): Promise<void> {
-    while (await this.processNextWorkItem(signal));
+  async #runWorker(signal: AbortSignal, gate?: ControllerGate): Promise<void> {
+    for (;;) {
+      if (gate) await gate.whenOpen(signal);
+      if (!(await this.processNextWorkItem(signal, gate))) return;
+    }
   }
 
   #handleError(key: string, err: unknown, signal: AbortSignal): void {
