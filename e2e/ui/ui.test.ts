@@ -28,7 +28,9 @@ await checkBuilt();
 /**
  * The web UI driven in Debian's chromium against a real `paddock server` and a real agent: first start,
  * a cluster and its registration command, a node going active and unavailable live, API keys, what a
- * non-admin user sees, the nodes table on a phone, and an imported cluster's kubectl import command.
+ * non-admin user sees, the nodes table on a phone, the roles and what they allow, an administrator setting
+ * another user's password, changing one's own, the users and roles pages on a phone, and an imported
+ * cluster's kubectl import command.
  * Screenshots of each main page land in e2e/artifacts/ui/.
  */
 describe('the web UI in a browser', () => {
@@ -228,6 +230,208 @@ describe('the web UI in a browser', () => {
     await screenshot(carol, '11-phone-non-admin');
     assert.deepEqual(carolErrors, []);
     await carolContext.close();
+  });
+
+  test('the roles view: built-in global roles and role templates with their rules; a custom global role, its API error next to its field', async () => {
+    await page.getByRole('link', { name: 'Users & roles' }).click();
+    await page.getByRole('navigation', { name: 'Users and roles sections' }).getByRole('link', { name: 'Roles', exact: true }).click();
+    await page.getByRole('heading', { name: 'Global roles', exact: true }).waitFor();
+    const globalRole = (id: string) => page.locator(`[data-role="${id}"]`);
+    const rulesOf = (card: ReturnType<typeof globalRole>) => card.locator('table.rules tbody tr').allInnerTexts();
+    await globalRole('admin').waitFor();
+    assert.match(await globalRole('admin').innerText(), /Admin\s+admin\s+built in/);
+    assert.deepEqual((await rulesOf(globalRole('admin'))).map((r) => r.replace(/\s+/g, ' ').trim()), ['all all resources any API group', 'all all URLs']);
+    const user = globalRole('user');
+    assert.match(await user.innerText(), /Standard User\s+user\s+built in\s+new users get it/);
+    const userRules = (await rulesOf(user)).map((r) => r.replace(/\s+/g, ' ').trim());
+    assert.ok(userRules.includes('create clusters management.cattle.io'), userRules.join('\n'));
+    assert.ok(userRules.includes('get list watch principals, roletemplates management.cattle.io'), userRules.join('\n'));
+    const base = (await rulesOf(globalRole('user-base'))).map((r) => r.replace(/\s+/g, ' ').trim());
+    assert.deepEqual(base, ['all preferences management.cattle.io', 'get list watch settings, features management.cattle.io']);
+    assert.equal(await globalRole('user-base').getByText('new users get it').count(), 0);
+
+    const template = (id: string) => page.locator(`[data-role-template="${id}"]`);
+    assert.match(await template('cluster-owner').innerText(), /Cluster Owner\s+cluster-owner\s+cluster\s+built in/);
+    assert.equal((await rulesOf(template('cluster-owner'))).length, 2);
+    const member = template('project-member');
+    assert.match(await member.innerText(), /Includes Kubernetes edit edit/);
+    const memberRules = (await rulesOf(member)).map((r) => r.replace(/\s+/g, ' ').trim());
+    assert.deepEqual(memberRules, ['get list watch projectroletemplatebindings management.cattle.io', 'get list watch projects management.cattle.io', 'create namespaces core']);
+    // The server filters: by name, and templates by context.
+    await page.getByLabel('Context').selectOption('cluster');
+    await member.waitFor({ state: 'detached' });
+    await page.getByLabel('Filter role templates by name').fill('owner');
+    await template('cluster-member').waitFor({ state: 'detached' });
+    assert.deepEqual(await page.locator('[data-role-template]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-role-template'))), ['cluster-owner']);
+    await page.getByLabel('Filter role templates by name').fill('');
+    await page.getByLabel('Context').selectOption('');
+    await member.waitFor();
+    await screenshot(page, '14-roles');
+
+    // A custom global role: the API's word on a bad verb shows next to the rule's verbs.
+    await page.getByText('New custom global role').click();
+    await page.getByLabel('Role name').fill('Cluster watcher');
+    const rule1 = page.getByRole('group', { name: 'Rule 1' });
+    await rule1.getByLabel('Resources').fill('clusters, nodes');
+    await rule1.getByLabel('Verbs').fill('get, list, fly');
+    await page.getByRole('button', { name: 'Create global role' }).click();
+    const verbError = rule1.locator('.field.has-error', { has: page.getByLabel('Verbs') }).locator('.field-error');
+    await verbError.waitFor();
+    assert.match(await verbError.innerText(), /^Unknown verb "fly"/);
+    await screenshot(page, '15-new-global-role-error');
+    await rule1.getByLabel('Verbs').fill('get, list, watch');
+    await page.getByRole('button', { name: 'Create global role' }).click();
+    await page.getByText('Global role Cluster watcher created.').waitFor();
+    const custom = page.locator('[data-role^="gr-"]', { hasText: 'Cluster watcher' });
+    await custom.waitFor();
+    assert.match(await custom.innerText(), /custom/);
+    assert.deepEqual((await rulesOf(custom)).map((r) => r.replace(/\s+/g, ' ').trim()), ['get list watch clusters, nodes management.cattle.io']);
+
+    // A role manager may list roles, and may not define one with more than she holds: the API's refusal shows
+    // next to the rules.
+    const admin = await loginToken(server.url, 'admin', PASSWORD);
+    const rita = await apiCall(server.url, admin, 'POST', '/v3/users', { username: 'rita', password: 'rita-password-12', mustChangePassword: false });
+    assert.equal(rita.status, 201, rita.text);
+    const grant = await apiCall(server.url, admin, 'POST', '/v3/globalrolebindings', { userId: rita.json.id, globalRoleId: 'roles-manage' });
+    assert.equal(grant.status, 201, grant.text);
+    const ritaContext = await newContext(browser, server.url);
+    const ritaPage = await ritaContext.newPage();
+    const ritaErrors = watchErrors(ritaPage);
+    await logIn(ritaPage, server.url, 'rita', 'rita-password-12');
+    await ritaPage.getByRole('heading', { name: 'Clusters' }).waitFor();
+    // Her global roles are not hers to list, so she is no administrator here; the roles she may list.
+    assert.deepEqual(await ritaPage.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts(), ['Clusters', 'Roles', 'Account']);
+    await ritaPage.getByRole('link', { name: 'Roles', exact: true }).click();
+    await ritaPage.locator('[data-role="admin"]').waitFor();
+    await ritaPage.getByText('New custom global role').click();
+    await ritaPage.getByLabel('Role name').fill('User remover');
+    await ritaPage.getByLabel('Resources').fill('users');
+    await ritaPage.getByLabel('Verbs').fill('delete');
+    await ritaPage.getByRole('button', { name: 'Create global role' }).click();
+    const rulesError = ritaPage.getByRole('group', { name: 'Rules', exact: true }).locator('.field-error');
+    await rulesError.waitFor();
+    assert.match(await rulesError.innerText(), /You may not define a role with permissions you do not hold: delete on users/);
+    await screenshot(ritaPage, '16-roles-permission-denied');
+    assert.deepEqual(ritaErrors, []);
+    await ritaContext.close();
+
+    // Deleting the custom role (a destructive dialog: Cancel has the focus).
+    await page.getByRole('button', { name: 'Delete global role Cluster watcher' }).click();
+    const dialog = page.getByRole('dialog');
+    assert.equal(await page.evaluate<string | undefined>('document.activeElement?.textContent'), 'Cancel');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await custom.waitFor({ state: 'detached' });
+  });
+
+  test("an administrator sets another user's password in a dialog (API errors next to the field); the user logs in with it", async () => {
+    const admin = await loginToken(server.url, 'admin', PASSWORD);
+    const username = 'dave-the-long-named';
+    const dave = await apiCall(server.url, admin, 'POST', '/v3/users', { username, name: 'Dave', password: 'dave-first-password', mustChangePassword: false });
+    assert.equal(dave.status, 201, dave.text);
+    await page.getByRole('link', { name: 'Users & roles' }).click();
+    await page.getByRole('navigation', { name: 'Users and roles sections' }).getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByRole('button', { name: `Set the password of ${username}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Set the password of Dave (${username})?` });
+    await dialog.waitFor();
+    assert.equal(await page.evaluate<string | undefined>('document.activeElement?.textContent'), 'Cancel', 'a destructive dialog focuses Cancel');
+    // The minimum length is the setting's (14 since the settings test), as on the first start.
+    await dialog.getByText('At least 14 characters.').waitFor();
+    const password = dialog.getByLabel('New password', { exact: true });
+    await password.fill('short');
+    await dialog.getByText('The password must be at least 14 characters long.').waitFor();
+    assert.ok(await dialog.getByRole('button', { name: 'Set password' }).isDisabled());
+    await password.fill(username);
+    await dialog.getByLabel('Confirm the new password').fill('something else');
+    await dialog.getByText('The two passwords differ.').waitFor();
+    // The API refuses the username as the password: its words show next to the field.
+    await dialog.getByLabel('Confirm the new password').fill(username);
+    await dialog.getByRole('button', { name: 'Set password' }).click();
+    const fieldError = dialog.locator('.field.has-error', { has: page.getByLabel('New password', { exact: true }) }).locator('.field-error');
+    await fieldError.waitFor();
+    assert.match(await fieldError.innerText(), /cannot be the same as the username/i);
+    await screenshot(page, '17-set-password');
+    await password.fill('daves-new-password');
+    await dialog.getByLabel('Confirm the new password').fill('daves-new-password');
+    await dialog.getByLabel('Confirm the new password').press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByText(`The password of Dave (${username}) is set.`).waitFor();
+
+    await assert.rejects(loginToken(server.url, username, 'dave-first-password'), /401/, 'the old password no longer works');
+    const daveContext = await newContext(browser, server.url);
+    const davePage = await daveContext.newPage();
+    const daveErrors = watchErrors(davePage);
+    await logIn(davePage, server.url, username, 'daves-new-password');
+    await davePage.getByRole('heading', { name: 'Clusters' }).waitFor();
+    assert.deepEqual(daveErrors, []);
+    await daveContext.close();
+  });
+
+  test('the account page changes the password: wrong current password and a short one said next to their fields', async () => {
+    const username = 'dave-the-long-named';
+    const context2 = await newContext(browser, server.url);
+    const p = await context2.newPage();
+    const pErrors = watchErrors(p);
+    await logIn(p, server.url, username, 'daves-new-password');
+    await p.getByRole('heading', { name: 'Clusters' }).waitFor();
+    await p.getByRole('link', { name: 'Account' }).click();
+    await p.getByRole('heading', { name: 'Change password' }).waitFor();
+    const form = p.locator('form', { has: p.getByLabel('Current password') });
+    await form.getByText('At least 14 characters.').waitFor();
+    await p.getByLabel('Current password').fill('not-my-password');
+    await p.getByLabel('New password', { exact: true }).fill('short');
+    await form.getByText('The password must be at least 14 characters long.').waitFor();
+    await p.getByLabel('New password', { exact: true }).fill('daves-third-password');
+    await p.getByLabel('Confirm the new password').fill('daves-third-passwore');
+    await form.getByText('The two passwords differ.').waitFor();
+    assert.ok(await form.getByRole('button', { name: 'Change password' }).isDisabled());
+    await p.getByLabel('Confirm the new password').fill('daves-third-password');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    const currentError = p.locator('.field.has-error', { has: p.getByLabel('Current password') }).locator('.field-error');
+    await currentError.waitFor();
+    assert.match(await currentError.innerText(), /invalid current password/i);
+    await screenshot(p, '18-change-password-error');
+    await p.getByLabel('Current password').fill('daves-new-password');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByText('Password changed.').waitFor();
+    assert.equal(await p.getByLabel('Current password').inputValue(), '', 'the form is cleared');
+    await screenshot(p, '19-change-password');
+    // The new password works, the old one no longer does, and this session goes on.
+    await loginToken(server.url, username, 'daves-third-password');
+    await assert.rejects(loginToken(server.url, username, 'daves-new-password'), /401/);
+    await p.getByRole('link', { name: 'Clusters', exact: true }).first().click();
+    await p.getByRole('heading', { name: 'Clusters' }).waitFor();
+    assert.deepEqual(pErrors, []);
+    await context2.close();
+  });
+
+  test('phone width (375 px): the users and roles pages fit the screen, no sideways scrolling', async () => {
+    const phoneContext = await newContext(browser, server.url, { width: 375, height: 812 });
+    const phone = await phoneContext.newPage();
+    const phoneErrors = watchErrors(phone);
+    await logIn(phone, server.url, 'admin', PASSWORD);
+    await phone.getByRole('heading', { name: 'Clusters' }).waitFor();
+    const fits = async (what: string) => {
+      assert.ok(await phone.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'), `${what}: no sideways scrolling at 375 px`);
+      for (const wrap of await phone.locator('.table-wrap').all()) {
+        assert.ok(await wrap.evaluate((e) => e.scrollWidth <= e.clientWidth + 1), `${what}: a table does not scroll inside its box`);
+      }
+    };
+    await phone.goto(`${server.url}/users`);
+    const row = phone.getByTestId('users-table').locator('tr', { hasText: 'dave-the-long-named' });
+    await row.waitFor();
+    await screenshot(phone, '20-users-phone');
+    await fits('users');
+    const box = await row.getByRole('button', { name: 'Set the password of dave-the-long-named' }).boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 375, 'the row actions are on screen');
+    await phone.goto(`${server.url}/users/roles`);
+    await phone.locator('[data-role-template="project-member"]').waitFor();
+    await screenshot(phone, '21-roles-phone');
+    await fits('roles');
+    await phone.getByText('New custom global role').click();
+    await phone.getByRole('group', { name: 'Rule 1' }).waitFor();
+    await fits('the new global role form');
+    assert.deepEqual(phoneErrors, []);
+    await phoneContext.close();
   });
 
   test("phone width (375 px): the nodes table fits the screen, with each node's state and actions in view", async () => {

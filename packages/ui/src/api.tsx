@@ -33,6 +33,8 @@ export interface Collection<T extends Resource = Resource> {
   type: 'collection';
   data: T[];
   pagination?: Pagination;
+  /** The types the caller may create in this collection, by schema id (empty when they may not). */
+  createTypes?: Record<string, string>;
 }
 
 /** An error from the API (norman's `{type:'error', status, code, message, fieldName}`) or from the network. */
@@ -96,6 +98,12 @@ export interface CallOptions {
   anonymous?: boolean;
 }
 
+/** The server's clock minus this browser's, from the Date header of the last answer (whole seconds). */
+let clockSkew = 0;
+
+/** The server's time now, as well as this browser can tell (to the second or so). */
+export const serverNow = () => Date.now() + clockSkew;
+
 export async function api<T = unknown>(method: string, path: string, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -113,6 +121,8 @@ export async function api<T = unknown>(method: string, path: string, options: Ca
     if (options.signal?.aborted) throw err;
     throw new ApiError(0, 'NetworkError', `Cannot reach the Paddock server (${errorText(err)}). Check your connection and try again.`);
   }
+  const date = Date.parse(res.headers.get('date') ?? '');
+  if (Number.isFinite(date)) clockSkew = date - Date.now();
   const text = await res.text();
   let json: unknown;
   try {
@@ -150,7 +160,7 @@ export function markerOf(link: string | undefined): string | undefined {
 }
 
 /** Is `a` at least as new as `b` (store revisions are numbers in strings)? */
-export function newer(a: Resource, b: Resource | undefined): boolean {
+export function newer(a: Pick<Resource, 'resourceVersion'>, b: Pick<Resource, 'resourceVersion'> | undefined): boolean {
   if (!b) return true;
   return Number(a.resourceVersion ?? 0) >= Number(b.resourceVersion ?? 0);
 }

@@ -46,8 +46,8 @@ function route(loc: Loc): ReactNode {
   const cluster = /^\/clusters\/([^/]+)(?:\/(nodes|register|members|projects))?$/.exec(p);
   if (cluster) return <ClusterPage id={decodeURIComponent(cluster[1] ?? '')} tab={cluster[2] ?? 'nodes'} />;
   if (p === '/account') return <AccountPage />;
-  const users = /^\/users(?:\/(global-roles|cluster-members|project-members))?$/.exec(p);
-  if (users) return <UsersPage tab={users[1] ?? 'users'} />;
+  const users = /^\/users(?:\/(roles|global-roles|cluster-members|project-members))?$/.exec(p);
+  if (users) return <UsersPage tab={users[1]} />;
   if (p === '/settings') return <SettingsPage />;
   return (
     <main className="page" id="main">
@@ -66,6 +66,7 @@ function Shell({ children, path }: { children: ReactNode; path: string }) {
   const items = [
     { to: '/clusters', label: 'Clusters', show: true },
     { to: '/users', label: 'Users & roles', show: session.isAdmin },
+    { to: '/users/roles', label: 'Roles', show: !session.isAdmin && session.canListRoles },
     { to: '/settings', label: 'Settings', show: session.canEditSettings },
     { to: '/account', label: 'Account', show: true },
   ].filter((i) => i.show);

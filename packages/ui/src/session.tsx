@@ -27,6 +27,8 @@ export interface Session {
   globalRoles: Set<string>;
   /** Administrators (or holders of users-manage / roles-manage) manage users, global roles and members. */
   isAdmin: boolean;
+  /** May the caller list global roles (administrators, and whoever a custom role lets)? They see the Roles view. */
+  canListRoles: boolean;
   /** Administrators (or holders of settings-manage) edit settings. */
   canEditSettings: boolean;
   reload(): Promise<void>;
@@ -59,13 +61,18 @@ export async function loadSession(reload: () => Promise<void>, onLogout: () => v
     if (!s) return false;
     return (on === 'collection' ? s.collectionMethods : s.resourceMethods).includes(method);
   };
+  const isAdmin = holds('admin', 'restricted-admin', 'users-manage', 'roles-manage') && can('user', 'GET', 'collection');
+  // Anyone may ask for the list; whoever sees none of its items (most people) may not list global roles.
+  const canListRoles =
+    isAdmin || (await get<Collection<Resource>>(`/v3/globalroles${qs({ limit: 1 })}`).then((c) => c.data.length > 0, () => false));
   return {
     me,
     schemas,
     can,
     globalRoles,
-    isAdmin: holds('admin', 'restricted-admin', 'users-manage', 'roles-manage') && can('user', 'GET', 'collection'),
+    isAdmin,
     canEditSettings: holds('admin', 'settings-manage') && can('setting', 'PUT'),
+    canListRoles,
     reload,
     async logout() {
       await post('/v3/tokens?action=logout');

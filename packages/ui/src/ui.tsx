@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { errorText } from './api';
 import { Link } from './router';
 
@@ -136,31 +136,62 @@ export function StateBadge({ state, title }: { state: string | undefined; title?
   );
 }
 
-/** A modal confirmation (native <dialog>: focus is kept inside, Escape cancels). */
-export function Confirm({ title, children, confirmLabel, danger, onConfirm, onClose }: { title: string; children: ReactNode; confirmLabel: string; danger?: boolean; onConfirm: () => Promise<unknown>; onClose: () => void }) {
+/**
+ * A modal confirmation (native <dialog>: focus is kept inside, Escape cancels). Enter in a field of the body
+ * confirms. `children` may be a function of the action's error, for a body whose fields show it themselves
+ * (`errorInBody`); otherwise the error shows above the buttons.
+ */
+export function Confirm({
+  title,
+  children,
+  confirmLabel,
+  danger,
+  disabled,
+  errorInBody,
+  onConfirm,
+  onClose,
+}: {
+  title: string;
+  children: ReactNode | ((error: unknown) => ReactNode);
+  confirmLabel: string;
+  danger?: boolean;
+  disabled?: boolean;
+  errorInBody?: boolean;
+  onConfirm: () => Promise<unknown>;
+  onClose: () => void;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const action = useAction(onConfirm);
   const titleId = useId();
   useEffect(() => {
     const d = ref.current;
-    if (d && !d.open) d.showModal();
+    if (!d || d.open) return;
+    d.showModal();
+    // showModal focuses the first control, which may be a field of the body: a destructive dialog starts on Cancel.
+    d.querySelector<HTMLElement>('[data-autofocus]')?.focus();
   }, []);
   const confirm = async () => {
     if (await action.run()) onClose();
   };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!disabled && !action.busy) void confirm();
+  };
   return (
     <dialog ref={ref} className="dialog" aria-labelledby={titleId} onCancel={(e) => (action.busy ? e.preventDefault() : onClose())}>
       <h2 id={titleId}>{title}</h2>
-      <div className="dialog-body">{children}</div>
-      <ErrorNote error={action.error} />
-      <div className="actions">
-        <Button onClick={onClose} disabled={action.busy} autoFocus={danger}>
-          Cancel
-        </Button>
-        <Button variant={danger ? 'danger' : 'primary'} busy={action.busy} onClick={() => void confirm()} autoFocus={!danger}>
-          {action.busy ? `${confirmLabel}…` : confirmLabel}
-        </Button>
-      </div>
+      <form onSubmit={submit} noValidate>
+        <div className="dialog-body">{typeof children === 'function' ? children(action.error) : children}</div>
+        {!errorInBody && <ErrorNote error={action.error} />}
+        <div className="actions">
+          <Button onClick={onClose} disabled={action.busy} data-autofocus={danger || undefined}>
+            Cancel
+          </Button>
+          <Button type="submit" variant={danger ? 'danger' : 'primary'} busy={action.busy} disabled={disabled} data-autofocus={!danger || undefined}>
+            {action.busy ? `${confirmLabel}…` : confirmLabel}
+          </Button>
+        </div>
+      </form>
     </dialog>
   );
 }

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { del, get, markerOf, newer, qs, resourcePath, type Collection, type Pagination } from '../api';
+import { del, get, markerOf, newer, qs, resourcePath, serverNow, type Collection, type Pagination } from '../api';
 import { clusterKind, countRoles, type Cluster, type Node } from '../kinds';
 import { useLive, type LiveEvent } from '../live';
+import { matchesFilter, offPageEventMatters, seenOf, type PageView, type Seen } from '../page-window';
 import { Link, setQuery, useLocation } from '../router';
 import { useSession } from '../session';
 import { Button, Confirm, Empty, ErrorNote, LiveBadge, Loading, PageTitle, Spinner, StateBadge, Time } from '../ui';
@@ -36,10 +37,15 @@ export function ClustersPage() {
   const [deleting, setDeleting] = useState<Cluster>();
   const [previous, setPrevious] = useState<string[]>([]);
   const seq = useRef(0);
+  /** What the page last knew of clusters it has seen (on a page or in an event), and since when (server time). */
+  const known = useRef(new Map<string, Seen>());
+  const since = useRef(0);
 
   const load = useCallback(async () => {
     const mine = ++seq.current;
     setLoading(true);
+    // A cluster created after this (less some slack for the Date header's whole seconds) is new to the page.
+    const started = serverNow() - 2000;
     try {
       const list = await get<Collection<Cluster>>(
         `/v3/clusters${qs({ limit: PAGE_SIZE, sort, order, name_like: q.trim(), state: stateFilter, marker })}`,
@@ -48,6 +54,8 @@ export function ClustersPage() {
       // Node counts are a bonus: a caller who may not list nodes still gets the clusters.
       const nodes = ids.length === 0 ? { data: [] as Node[] } : await get<Collection<Node>>(`/v3/nodes${qs({ clusterId_in: ids, limit: -1 })}`).catch(() => ({ data: [] as Node[] }));
       if (mine !== seq.current) return;
+      since.current = started;
+      for (const c of list.data) known.current.set(c.id, seenOf(c));
       setData({ clusters: list.data, pagination: list.pagination ?? {}, nodes: new Map(nodes.data.map((n) => [n.id, n])) });
       setError(undefined);
     } catch (err) {
@@ -72,11 +80,27 @@ export function ClustersPage() {
   }, [load]);
   useEffect(() => () => clearTimeout(pending.current), []);
 
+  const view: PageView = { sort, order, q, state: stateFilter, marker, hasNext: Boolean(data?.pagination.next) };
+  const current = useRef({ view, clusters: data?.clusters });
+  current.current = { view, clusters: data?.clusters };
+
   const onEvent = useCallback(
     (e: LiveEvent) => {
+      const r = e.data;
+      const removed = e.name === 'resource.remove';
+      const page = current.current.clusters;
+      if (r.type === 'cluster' && page && !page.some((c) => c.id === r.id)) {
+        // Not on the page: only a create, a delete or a change to what the sort or filter uses can bring it in
+        // (or change the total); anything else would reload the page for nothing.
+        const seen = known.current.get(r.id);
+        if (offPageEventMatters(current.current.view, page, { removed, item: r }, seen, since.current)) reloadSoon();
+        if (removed) known.current.delete(r.id);
+        else if (!seen || newer(r, seen)) known.current.set(r.id, seenOf(r));
+        return;
+      }
+      if (r.type === 'cluster' && !removed && newer(r, known.current.get(r.id))) known.current.set(r.id, seenOf(r));
       setData((d) => {
         if (!d) return d;
-        const r = e.data;
         if (r.type === 'node') {
           const n = r as Node;
           if (!d.clusters.some((c) => c.id === n.clusterId)) return d;
@@ -87,21 +111,27 @@ export function ClustersPage() {
         }
         if (r.type !== 'cluster') return d;
         const at = d.clusters.findIndex((c) => c.id === r.id);
-        if (at < 0 || e.name === 'resource.remove') {
-          // A new cluster, or one leaving the page: the server decides what the page now holds.
+        if (at < 0 || removed) {
+          // One leaving the page: the server decides what the page now holds.
           reloadSoon();
           return d;
         }
         if (!newer(r, d.clusters[at])) return d;
         const clusters = [...d.clusters];
         clusters[at] = r as Cluster;
-        if (stateFilter && r.state !== stateFilter) reloadSoon();
+        // One no longer matching the filter leaves the page.
+        if (!matchesFilter(current.current.view, r)) reloadSoon();
         return { ...d, clusters };
       });
     },
-    [reloadSoon, stateFilter],
+    [reloadSoon],
   );
-  const live = useLive(['cluster', 'node'], onEvent, reloadSoon);
+  const resync = useCallback(() => {
+    // Changes may have been missed while the stream was down: forget what was known of clusters off the page.
+    known.current.clear();
+    reloadSoon();
+  }, [reloadSoon]);
+  const live = useLive(['cluster', 'node'], onEvent, resync);
 
   // The search box filters on the server once typing pauses.
   useEffect(() => {

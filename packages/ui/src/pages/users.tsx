@@ -1,17 +1,11 @@
 import { useCallback, useState, type FormEvent } from 'react';
-import { del, fieldError, get, markerOf, post, put, qs, resourcePath, type Collection, type Resource } from '../api';
+import { del, errorText, fieldError, get, markerOf, post, put, qs, resourcePath, type Collection, type Resource } from '../api';
 import { useLive } from '../live';
 import { useSession, userLabel, type User } from '../session';
 import { Button, Confirm, Empty, ErrorNote, Field, Loading, PageTitle, StateBadge, Tabs, Time, useAction, useAsync } from '../ui';
 import { Bindings } from './bindings';
 import { PrincipalPicker, type Principal } from './pickers';
-
-interface GlobalRole extends Resource {
-  name: string;
-  description?: string;
-  newUserDefault?: boolean;
-  builtin?: boolean;
-}
+import { RolesView, type GlobalRole } from './roles';
 
 interface GlobalRoleBinding extends Resource {
   globalRoleId: string;
@@ -21,25 +15,31 @@ interface GlobalRoleBinding extends Resource {
 
 const PAGE = 100;
 
-/** Users and roles, for administrators: users, global role bindings, cluster and project members. */
-export function UsersPage({ tab }: { tab: string }) {
+/**
+ * Users and roles, for administrators: users, the roles themselves, global role bindings, cluster and
+ * project members. Whoever may only list roles sees the roles.
+ */
+export function UsersPage({ tab }: { tab?: string }) {
+  const session = useSession();
+  const admin = session.isAdmin;
+  const tabs = [
+    { id: 'users', label: 'Users', to: '/users', show: admin },
+    { id: 'roles', label: 'Roles', to: '/users/roles', show: admin || session.canListRoles },
+    { id: 'global-roles', label: 'Global role bindings', to: '/users/global-roles', show: admin },
+    { id: 'cluster-members', label: 'Cluster members', to: '/users/cluster-members', show: admin },
+    { id: 'project-members', label: 'Project members', to: '/users/project-members', show: admin },
+  ].filter((t) => t.show);
+  const current = tab ?? tabs[0]?.id ?? 'users';
   return (
     <main className="page" id="main">
-      <PageTitle>Users & roles</PageTitle>
-      <Tabs
-        label="Users and roles sections"
-        current={tab}
-        tabs={[
-          { id: 'users', label: 'Users', to: '/users' },
-          { id: 'global-roles', label: 'Global roles', to: '/users/global-roles' },
-          { id: 'cluster-members', label: 'Cluster members', to: '/users/cluster-members' },
-          { id: 'project-members', label: 'Project members', to: '/users/project-members' },
-        ]}
-      />
-      {tab === 'users' && <Users />}
-      {tab === 'global-roles' && <GlobalRoleBindings />}
-      {tab === 'cluster-members' && <Bindings scope="cluster" />}
-      {tab === 'project-members' && <Bindings scope="project" />}
+      <PageTitle>{admin ? 'Users & roles' : 'Roles'}</PageTitle>
+      {tabs.length > 1 && <Tabs label="Users and roles sections" current={current} tabs={tabs} />}
+      {!tabs.some((t) => t.id === current) && <p className="note">This section is for administrators.</p>}
+      {admin && current === 'users' && <Users />}
+      {current === 'roles' && tabs.some((t) => t.id === 'roles') && <RolesView />}
+      {admin && current === 'global-roles' && <GlobalRoleBindings />}
+      {admin && current === 'cluster-members' && <Bindings scope="cluster" />}
+      {admin && current === 'project-members' && <Bindings scope="project" />}
     </main>
   );
 }
@@ -61,6 +61,8 @@ function Users() {
   }, [marker, filter]);
   useLive(['user'], list.reload, list.reload);
   const [removing, setRemoving] = useState<User>();
+  const [settingPassword, setSettingPassword] = useState<User>();
+  const [done, setDone] = useState('');
   const [rowError, setRowError] = useState<{ id: string; error: unknown }>();
   const roleName = (id: string) => roles.data?.find((r) => r.id === id)?.name ?? id;
 
@@ -91,60 +93,87 @@ function Users() {
         </label>
       </div>
       <ErrorNote error={list.error} action={<Button onClick={list.reload}>Try again</Button>} />
+      {done && (
+        <p className="ok-note" role="status">
+          {done}
+        </p>
+      )}
       {!list.data && list.loading && <Loading what="users" />}
       {list.data?.page.data.length === 0 && <Empty>No users match.</Empty>}
       {list.data && list.data.page.data.length > 0 && (
         <div className="table-wrap">
-          <table className="table" data-testid="users-table">
+          <table className="table users" data-testid="users-table">
             <thead>
               <tr>
                 <th scope="col">User</th>
-                <th scope="col">State</th>
-                <th scope="col">Global roles</th>
-                <th scope="col">Created</th>
+                <th scope="col" className="hide-narrow">
+                  State
+                </th>
+                <th scope="col" className="hide-narrow">
+                  Global roles
+                </th>
+                <th scope="col" className="hide-narrow">
+                  Created
+                </th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
                 </th>
               </tr>
             </thead>
             <tbody>
-              {list.data.page.data.map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    <strong>{userLabel(u)}</strong>
-                    {u.me === true && <span className="sub"> (you)</span>}
-                    <div className="sub">{u.id}</div>
-                  </td>
-                  <td>
-                    <StateBadge state={u.enabled === false ? 'disabled' : u.state} />
-                    {rowError?.id === u.id && <ErrorNote error={rowError.error} />}
-                  </td>
-                  <td>
-                    {(list.data?.grbs ?? [])
-                      .filter((b) => b.userId === u.id)
-                      .map((b) => (
-                        <span key={b.id} className="role">
-                          {roleName(b.globalRoleId)}
-                        </span>
-                      ))}
-                  </td>
-                  <td>
-                    <Time iso={u.created} />
-                  </td>
-                  <td className="row-actions">
-                    {u.links?.update && !u.me && (
-                      <Button variant="link" onClick={() => void toggle(u)}>
-                        {u.enabled === false ? 'Enable' : 'Disable'}
-                      </Button>
-                    )}
-                    {u.links?.remove && !u.me && (
-                      <Button variant="link" onClick={() => setRemoving(u)} aria-label={`Delete user ${u.username}`}>
-                        Delete
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
+              {list.data.page.data.map((u) => {
+                const state = <StateBadge state={u.enabled === false ? 'disabled' : u.state} />;
+                const held = (list.data?.grbs ?? [])
+                  .filter((b) => b.userId === u.id)
+                  .map((b) => (
+                    <span key={b.id} className="role">
+                      {roleName(b.globalRoleId)}
+                    </span>
+                  ));
+                return (
+                  <tr key={u.id}>
+                    <td>
+                      <strong>{userLabel(u)}</strong>
+                      {u.me === true && <span className="sub"> (you)</span>}
+                      <div className="sub">{u.id}</div>
+                      {/* On a phone, state and roles fold under the name so the row fits the screen. */}
+                      <div className="show-narrow">
+                        {state} {held}
+                      </div>
+                      {rowError?.id === u.id && <ErrorNote error={rowError.error} />}
+                    </td>
+                    <td className="hide-narrow">{state}</td>
+                    <td className="hide-narrow">{held}</td>
+                    <td className="hide-narrow">
+                      <Time iso={u.created} />
+                    </td>
+                    <td className="row-actions">
+                      {u.links?.update && !u.me && (
+                        <Button variant="link" onClick={() => void toggle(u)}>
+                          {u.enabled === false ? 'Enable' : 'Disable'}
+                        </Button>
+                      )}
+                      {u.actions?.setpassword && !u.me && (
+                        <Button
+                          variant="link"
+                          onClick={() => {
+                            setDone('');
+                            setSettingPassword(u);
+                          }}
+                          aria-label={`Set the password of ${u.username}`}
+                        >
+                          Set password
+                        </Button>
+                      )}
+                      {u.links?.remove && !u.me && (
+                        <Button variant="link" onClick={() => setRemoving(u)} aria-label={`Delete user ${u.username}`}>
+                          Delete
+                        </Button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
@@ -165,7 +194,60 @@ function Users() {
           <p>They can no longer log in; their API keys stop working and their role bindings are removed.</p>
         </Confirm>
       )}
+      {settingPassword && (
+        <SetPassword
+          user={settingPassword}
+          onClose={() => setSettingPassword(undefined)}
+          onDone={() => {
+            setDone(`The password of ${userLabel(settingPassword)} is set.`);
+            list.reload();
+          }}
+        />
+      )}
     </section>
+  );
+}
+
+/**
+ * An administrator sets another user's password (`setpassword`, offered in the user's actions only to whoever
+ * may): at least `password-min-length` characters, as on the first start. Their sessions and API keys end.
+ */
+function SetPassword({ user, onClose, onDone }: { user: User; onClose: () => void; onDone: () => void }) {
+  const min = useAsync(() => get<Resource & { value: string }>('/v3/settings/password-min-length').then((s) => Number(s.value) || 12), []);
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [mustChange, setMustChange] = useState(false);
+  const minLength = min.data ?? 12;
+  const tooShort = password !== '' && [...password].length < minLength;
+  const mismatch = confirm !== '' && confirm !== password;
+  const set = async () => {
+    await post(`${resourcePath('users', user.id)}?action=setpassword`, { newPassword: password });
+    if (mustChange) await put(resourcePath('users', user.id), { mustChangePassword: true });
+    onDone();
+  };
+  return (
+    <Confirm title={`Set the password of ${userLabel(user)}?`} confirmLabel="Set password" danger errorInBody disabled={!password || !confirm || tooShort || mismatch} onClose={onClose} onConfirm={set}>
+      {(error) => (
+        <>
+          <p>They log in with the new password from now on; their other sessions and API keys stop working at once.</p>
+          <div className="form">
+            <Field
+              label="New password"
+              hint={`At least ${minLength} characters${min.loading ? ' (checking the server’s rule…)' : ''}.`}
+              error={tooShort ? `The password must be at least ${minLength} characters long.` : error !== undefined ? errorText(error) : undefined}
+            >
+              {(p) => <input {...p} name="newPassword" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
+            </Field>
+            <Field label="Confirm the new password" error={mismatch ? 'The two passwords differ.' : undefined}>
+              {(p) => <input {...p} name="confirmPassword" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />}
+            </Field>
+            <label className="check">
+              <input type="checkbox" checked={mustChange} onChange={(e) => setMustChange(e.target.checked)} /> Ask them for a new password at their next login
+            </label>
+          </div>
+        </>
+      )}
+    </Confirm>
   );
 }
 
