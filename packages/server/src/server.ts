@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { registerApiRoutes, sendError } from './api/http.js';
@@ -48,6 +49,8 @@ import { Access } from './resources/rbac/access.js';
 import { BY_TOKEN, TunnelEndpoint } from './tunnel/endpoint.js';
 import { TunnelRegistry } from './tunnel/registry.js';
 import { fencedStore } from './replicas/fenced-store.js';
+import { shareCa } from './tls/shared-ca.js';
+import { withStoreLock } from './store/store-lock.js';
 import { leaderGate } from './replicas/gate.js';
 import { openLeadership } from './replicas/open.js';
 import type { EtcdConnectionOptions } from './store/etcd/etcd-client.js';
@@ -193,6 +196,15 @@ async function etcdConnection(config: ServerConfig): Promise<EtcdConnectionOptio
   return { endpoints: ds.endpoints, tls: ca || cert ? { ca, cert, key } : undefined };
 }
 
+/**
+ * Runs the start-up writes (shared CA, built-in objects, the first admin) one replica at a time: replicas
+ * starting together on one etcd must not each create an admin. Alone on SQLite there is no one to wait for.
+ */
+function startupOnce<T>(config: ServerConfig, store: ResourceStore, fn: () => Promise<T>): Promise<T> {
+  if (config.datastore.type === 'sqlite') return fn();
+  return withStoreLock(store, 'startup', `${hostname()}:${process.pid}`, fn);
+}
+
 /** The store `--datastore` names: SQLite under the data dir, or etcd. */
 async function openStore(config: ServerConfig, etcd: EtcdConnectionOptions | undefined): Promise<ResourceStore> {
   const ds = config.datastore;
@@ -236,17 +248,23 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   setMaxListeners(100, stop.signal);
   const now = () => new Date();
 
-  // The server URL in force, as the settings will resolve it: environment, then flag, then stored value.
-  const storedUrl = config.settingsFromEnv['server-url'] ?? config.serverUrl ?? (await storedSettingValue(store, 'server-url'));
-  const tls = await CertificateManager.load({
-    dataDir: config.dataDir,
-    serverUrl: storedUrl || undefined,
-    certFile: config.tlsCert,
-    keyFile: config.tlsKey,
-    onRotate: (e) => logger.info({ reason: e.reason, detail: e.detail }, 'TLS certificate issued'),
+  const { tls, definitions } = await startupOnce(config, store, async () => {
+    // Replicas on one etcd serve one CA (agents pin its checksum): adopt the stored one, or store ours.
+    if (config.datastore.type === 'etcd' && !config.tlsCert) {
+      const how = await shareCa(store, config.dataDir, now());
+      logger.info({ how }, how === 'adopted' ? 'using the CA the replicas share' : 'this CA is now shared by every replica on this etcd');
+    }
+    // The server URL in force, as the settings will resolve it: environment, then flag, then stored value.
+    const storedUrl = config.settingsFromEnv['server-url'] ?? config.serverUrl ?? (await storedSettingValue(store, 'server-url'));
+    const manager = await CertificateManager.load({
+      dataDir: config.dataDir,
+      serverUrl: storedUrl || undefined,
+      certFile: config.tlsCert,
+      keyFile: config.tlsKey,
+      onRotate: (e) => logger.info({ reason: e.reason, detail: e.detail }, 'TLS certificate issued'),
+    });
+    return { tls: manager, definitions: await bootstrap(store, config, manager.current().cacerts, logger) };
   });
-
-  const definitions = await bootstrap(store, config, tls.current().cacerts, logger);
 
   const { informers, running } = await startInformers(store, logger, stop.signal);
   const settings = new Settings(informers.setting, definitions, config.settingsFromEnv);
