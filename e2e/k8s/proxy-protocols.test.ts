@@ -43,7 +43,9 @@ describe('the Kubernetes proxy carries every kind of API call to a real kube-api
     assert.equal(created.status, 201, created.text);
     base = `/k8s/clusters/${created.json.id}`;
     // The global admin is cluster-admin once Paddock's RBAC sync has run in the cluster.
-    await until('cluster-admin in the cluster', async () => (await call('GET', '/api/v1/namespaces/default')).status === 200, 30_000);
+    // (Kubernetes applies a new binding through its own informer: wait until what the tests do is allowed.)
+    const allowed = async () => (await Promise.all(['/api/v1/namespaces', '/api/v1/namespaces/default/configmaps', '/api/v1/nodes'].map((p) => call('GET', p)))).every((r) => r.status === 200);
+    await until('cluster-admin in the cluster', allowed, 30_000);
   });
   after(async () => {
     await srv?.close();
