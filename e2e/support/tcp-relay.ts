@@ -11,8 +11,13 @@ export class TcpRelay {
 
   private constructor(
     readonly port: number,
-    private readonly target: { host: string; port: number },
+    private target: { host: string; port: number },
   ) {}
+
+  /** New connections go to `target` from now on (a load balancer moving to a live backend). */
+  retarget(target: { host: string; port: number }): void {
+    this.target = target;
+  }
 
   static async start(target: { host: string; port: number }): Promise<TcpRelay> {
     const probe = createServer().listen(0, '127.0.0.1');

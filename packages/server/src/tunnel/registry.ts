@@ -56,6 +56,11 @@ export class TunnelRegistry extends EventEmitter<{ change: [nodeId: string] }> {
     return this.#disconnectedAt.get(nodeId);
   }
 
+  /** The ids of every live session (node ids; cluster ids for cluster agents). */
+  ids(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
   get size(): number {
     return this.#sessions.size;
   }

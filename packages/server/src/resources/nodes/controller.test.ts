@@ -6,6 +6,7 @@ import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import { until } from '../../testing/wait.js';
 import { TunnelRegistry } from '../../tunnel/registry.js';
 import type { Condition } from '../conditions.js';
+import { localSessions } from '../../tunnel/sessions.js';
 import { nodeController, readyCondition } from './controller.js';
 import type { NodeData } from './schema.js';
 
@@ -24,7 +25,7 @@ describe('node controller', () => {
     void nodes.run(stop.signal);
     const startedAt = new Date('2026-02-02T02:02:02.000Z');
     const registry = new TunnelRegistry(() => new Date());
-    void nodeController({ store, nodes, registry, logger: noopLogger, now: () => new Date('2026-02-02T02:02:03.000Z'), startedAt }).run(stop.signal);
+    void nodeController({ store, nodes, registry, sessions: localSessions(registry), logger: noopLogger, now: () => new Date('2026-02-02T02:02:03.000Z'), startedAt }).run(stop.signal);
     const ready = await until('Ready False', async () => {
       const node = await store.get<NodeData>('node', 'c-aaaaa:m-bbbbb');
       const c = (node?.data.conditions as Condition[] | undefined)?.find((x) => x.type === 'Ready');

@@ -5,6 +5,7 @@ import type { JsonObject } from '../../schema/validate.js';
 import { StoreNotFoundError, type ResourceStore } from '../../store/types.js';
 import { tolerate } from '../../store/tolerate.js';
 import type { TunnelRegistry } from '../../tunnel/registry.js';
+import type { NodeSessions } from '../../tunnel/sessions.js';
 import { isSyncedNode } from './kube-node.js';
 import { setCondition, type Condition } from '../conditions.js';
 import type { NodeData } from './schema.js';
@@ -15,7 +16,10 @@ export const NODE_REMOVED_CLOSE_CODE = 4001;
 export interface NodeControllerDeps {
   store: ResourceStore;
   nodes: Informer<NodeData>;
+  /** This server's tunnels: a deleted node's is closed here. */
   registry: TunnelRegistry;
+  /** Where tunnels are, on this server or (with replicas) any live one. */
+  sessions: NodeSessions;
   logger: Logger;
   now: () => Date;
   /** When this server process started: nodes with no tunnel since then have been unreachable at least as long. */
@@ -39,7 +43,7 @@ export function readyCondition(live: boolean, current: Condition | undefined, si
  * A deleted node's tunnel is closed, which tells its agent to exit.
  */
 export function nodeController(deps: NodeControllerDeps): Controller {
-  const { store, nodes, registry } = deps;
+  const { store, nodes, registry, sessions } = deps;
   const controller = new Controller({
     name: 'node',
     informers: [nodes],
@@ -50,14 +54,14 @@ export function nodeController(deps: NodeControllerDeps): Controller {
       if (!node || isSyncedNode(node.data)) return;
       const conditions = (node.data.conditions ?? []) as Condition[];
       const current = conditions.find((c) => c.type === 'Ready');
-      const wanted = readyCondition(registry.get(id) !== undefined, current, registry.disconnectedAt(id), deps.startedAt);
+      const wanted = readyCondition(sessions.isConnected(id), current, sessions.disconnectedAt(id), deps.startedAt);
       const next = setCondition(conditions, wanted, deps.now().toISOString());
       if (next === conditions) return;
       await tolerate(StoreNotFoundError, store.update<JsonObject>('node', id, { ...node.data, conditions: next }, node.resourceVersion));
     },
   });
   controller.watch(nodes);
-  registry.on('change', (nodeId) => controller.enqueue(nodeId));
+  sessions.onChange((nodeId) => controller.enqueue(nodeId));
   nodes.addHandler({ delete: (obj) => registry.closeNode(obj.id, 'node removed from Paddock', NODE_REMOVED_CLOSE_CODE) });
   return controller;
 }

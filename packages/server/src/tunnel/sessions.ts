@@ -1,0 +1,93 @@
+import { EventEmitter } from 'node:events';
+import type { Informer } from '../informer/informer.js';
+import type { ReplicaData } from '../replicas/presence.js';
+import type { StoredObject } from '../store/types.js';
+import type { TunnelRegistry } from './registry.js';
+
+/** Where agents' tunnels are, as node liveness needs to know it. */
+export interface NodeSessions {
+  isConnected(nodeId: string): boolean;
+  /** When the node was last seen disconnecting, if known. */
+  disconnectedAt(nodeId: string): Date | undefined;
+  /** Calls `listener` with a node id whenever its connectedness may have changed. */
+  onChange(listener: (nodeId: string) => void): void;
+}
+
+/** One server alone: the tunnels it holds are all there are. */
+export function localSessions(registry: TunnelRegistry): NodeSessions {
+  return {
+    isConnected: (nodeId) => registry.get(nodeId) !== undefined,
+    disconnectedAt: (nodeId) => registry.disconnectedAt(nodeId),
+    onChange: (listener) => void registry.on('change', listener),
+  };
+}
+
+/**
+ * Replicas: a node is connected while this replica or any live replica (its presence record fresh, see
+ * replicas/presence.ts) holds its tunnel. Records are re-read when they change and when one may have gone
+ * stale, so a crashed replica's nodes turn unavailable once its record is past due.
+ */
+export class ReplicaSessions implements NodeSessions {
+  readonly #events = new EventEmitter<{ change: [nodeId: string] }>();
+  /** Node id -> the other replicas that list it. */
+  readonly #elsewhere = new Map<string, Set<string>>();
+  readonly #lastSeen = new Map<string, Date>();
+
+  constructor(
+    private readonly registry: TunnelRegistry,
+    private readonly replicas: Informer<ReplicaData>,
+    private readonly identity: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    registry.on('change', (nodeId) => this.#events.emit('change', nodeId));
+    const refresh = () => this.#refresh();
+    replicas.addHandler({ add: refresh, update: refresh, delete: refresh });
+  }
+
+  isConnected(nodeId: string): boolean {
+    return this.registry.get(nodeId) !== undefined || (this.#elsewhere.get(nodeId)?.size ?? 0) > 0;
+  }
+
+  disconnectedAt(nodeId: string): Date | undefined {
+    return this.registry.disconnectedAt(nodeId) ?? this.#lastSeen.get(nodeId);
+  }
+
+  onChange(listener: (nodeId: string) => void): void {
+    this.#events.on('change', listener);
+  }
+
+  /** Re-reads every record; returns when the next one may go stale (ms from now), for a timer. */
+  #refresh(): number | undefined {
+    const now = this.now();
+    const next = new Map<string, Set<string>>();
+    let soonest: number | undefined;
+    for (const replica of this.replicas.list() as StoredObject<ReplicaData>[]) {
+      if (replica.id === this.identity) continue;
+      const dueIn = replica.data.heartbeatAt + replica.data.staleMs - now;
+      if (dueIn <= 0) continue;
+      soonest = Math.min(soonest ?? dueIn, dueIn);
+      for (const nodeId of replica.data.sessions) {
+        let holders = next.get(nodeId);
+        if (!holders) next.set(nodeId, (holders = new Set()));
+        holders.add(replica.id);
+      }
+    }
+    const changed = new Set([...next.keys(), ...this.#elsewhere.keys()].filter((id) => (next.get(id)?.size ?? 0) > 0 !== (this.#elsewhere.get(id)?.size ?? 0) > 0));
+    for (const id of changed) if (!next.has(id)) this.#lastSeen.set(id, new Date(now));
+    this.#elsewhere.clear();
+    for (const [id, holders] of next) this.#elsewhere.set(id, holders);
+    for (const id of changed) this.#events.emit('change', id);
+    return soonest;
+  }
+
+  /** Re-checks staleness on a timer until `signal` aborts (records stop changing when their replica dies). */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const dueIn = this.#refresh() ?? 1_000;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(100, dueIn + 50));
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
+}
