@@ -39,7 +39,9 @@ export async function readInClusterApi(env: NodeJS.ProcessEnv, serviceAccountDir
   if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) {
     throw new AgentConfigError(`KUBERNETES_SERVICE_PORT must be a port number, got "${portText}"`);
   }
-  const [token, caPem] = await Promise.all([readCredential(serviceAccountDir, 'token'), readCredential(serviceAccountDir, 'ca.crt')]);
+  // One after the other: the first missing file is the one named, always the same one.
+  const token = await readCredential(serviceAccountDir, 'token');
+  const caPem = await readCredential(serviceAccountDir, 'ca.crt');
   if (token === '') throw new AgentConfigError(`${join(serviceAccountDir, 'token')} is empty: the service account has no token yet`);
   const address = `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
   return { address, host, port, token, caPem: `${caPem}\n` };
