@@ -11,7 +11,8 @@ import { startAgent } from '../support/agent-process.js';
 import { startPaddock, type ServerProcess } from '../support/server-process.js';
 import { TcpRelay } from '../support/tcp-relay.js';
 
-const alive = (p: ServerProcess) => p.child.exitCode === null && p.child.signalCode === null;
+/** Running, and not sent a kill (its exit is reported later than the next request would go to it). */
+const alive = (p: ServerProcess) => p.child.exitCode === null && p.child.signalCode === null && !p.child.killed;
 const count = (p: ServerProcess, text: string) => p.stdout().split(text).length - 1;
 const leads = (p: ServerProcess) => alive(p) && count(p, 'elected leader') > count(p, 'lost leadership');
 const connections = (p: ServerProcess) => count(p, '"msg":"agent connected"');

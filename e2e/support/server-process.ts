@@ -55,6 +55,19 @@ export function spawnPaddock(
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
+/** Whether the server at `url` serves a certificate signed by the CA in `dataDir` (false while there is none). */
+async function servesOwnCa(url: string, dataDir: string): Promise<boolean> {
+  const ca = await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (ca === undefined) return false;
+  return httpsCall(`${url}/ping`, ca, 'GET').then(
+    (r) => r.status === 200,
+    () => false,
+  );
+}
+
 /** Starts the server on a free HTTPS port (HTTP off unless given) and waits for `/ping`. */
 export async function startPaddock(dataDir: string, extra: string[] = [], httpsPort?: number): Promise<ServerProcess> {
   const port = httpsPort ?? (await freePort());
@@ -72,7 +85,9 @@ export async function startPaddock(dataDir: string, extra: string[] = [], httpsP
       (r) => r.status === 200,
       () => false,
     );
-    if (ready) break;
+    // Another test's server may have taken the port between freePort() and our listen: only a server with our
+    // data dir's CA is ours (then this one fails to listen and the loop reports it).
+    if (ready && (extra.includes('--tls-cert') || (await servesOwnCa(url, dataDir)))) break;
     await sleep(20);
   }
   return { ...proc, url, httpsPort: port, dataDir, ca: () => readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8') };

@@ -104,6 +104,18 @@ async function listen(server: HttpServer | FastifyInstance['server'], port: numb
   return typeof address === 'object' && address ? address.port : port;
 }
 
+/**
+ * Idle keep-alive connections are kept 72 s (fastify's default, which its serverFactory leaves to us): longer than
+ * clients and load balancers keep theirs (Node 5 s, most balancers 60 s), so they close first. Node's own 5 s
+ * default would close a connection just as a client reuses it, and that request fails with ECONNRESET.
+ */
+function keepAlive<T extends { keepAliveTimeout: number; headersTimeout: number }>(server: T): T {
+  server.keepAliveTimeout = 72_000;
+  // Node wants the header deadline beyond the keep-alive one.
+  server.headersTimeout = 73_000;
+  return server;
+}
+
 /** HTTP → HTTPS redirects (health checks answered in place, so load balancers can probe plain HTTP). */
 function redirectServer(httpsPort: number): HttpServer {
   return createHttpServer((req, res) => {
@@ -315,8 +327,10 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     loggerInstance: logger as FastifyBaseLogger,
     // The Kubernetes proxy streams raw bodies both ways: it takes its requests before fastify parses any.
     serverFactory: (handler) =>
-      createHttpsServer({ cert: tls.current().certPem, key: tls.current().keyPem }, (req, res) =>
-        k8sProxy.owns(req.url) ? k8sProxy.handle(req, res) : handler(req, res),
+      keepAlive(
+        createHttpsServer({ cert: tls.current().certPem, key: tls.current().keyPem }, (req, res) =>
+          k8sProxy.owns(req.url) ? k8sProxy.handle(req, res) : handler(req, res),
+        ),
       ),
     // Requests are not logged one by one (costly on the hot path); failures are, by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
