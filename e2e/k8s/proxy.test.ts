@@ -246,6 +246,26 @@ describe('imported cluster: the proxy, kubeconfig and RBAC against a real kube-a
     await until('gone from /v3', async () => (await srv.request('GET', `/v3/nodes/${listed.id}`, { token: admin })).status === 404);
   });
 
+  test('a resync leaves RBAC that is already right untouched (no binding deleted and made again)', async () => {
+    const snapshot = async () => {
+      const out: string[] = [];
+      for (const kind of ['clusterrolebindings', 'clusterroles', 'rolebindings']) {
+        const r = await kubectl(k8s, ['get', kind, '-A', '-l', 'paddock.io/managed=true', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.uid}/{.metadata.resourceVersion} {end}']);
+        assert.equal(r.code, 0, r.stderr);
+        out.push(r.stdout);
+      }
+      return out.join('\n');
+    };
+    const before = await until('Paddock\'s RBAC in the cluster', async () => {
+      const s = await snapshot();
+      return s.includes('paddock-globaladmin') && s;
+    });
+    // A namespace made in the cluster makes Paddock sync its RBAC again.
+    assert.equal((await kubectl(k8s, ['create', 'namespace', 'resync-trigger'])).code, 0);
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(await snapshot(), before);
+  });
+
   test('an unreachable or unknown cluster is a clear error, and the server goes on', async () => {
     const unknown = await srv.request('GET', '/k8s/clusters/c-nope0/api', { token: admin });
     assert.equal(unknown.status, 404);

@@ -38,7 +38,13 @@ export async function listNamespaces(upstream: Upstream): Promise<{ name: string
   return list.items.map((n) => ({ name: n.metadata.name, projectId: n.metadata.annotations?.[PROJECT_ANNOTATION] }));
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** JSON with every object's keys sorted: Kubernetes answers in its own field order (kind, apiGroup, name). */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+// A false "differs" is not harmless: a binding that differs is deleted and made again, and in between its user is refused.
+const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 /** Kubernetes drops empty fields: compare rules the way the server stores them. */
 const normalizeRules = (rules: unknown[] | undefined) =>
   (rules ?? []).map((r) => Object.fromEntries(Object.entries(r as Record<string, unknown>).filter(([, v]) => Array.isArray(v) && v.length > 0)));
