@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { ObjectCache } from '../api/kind.js';
 import type { ClusterData } from '../resources/clusters/schema.js';
 import type { Dialer } from '../tunnel/dialer.js';
-import { parseKubeconfig, type ClusterCredentials } from './kubeconfig.js';
+import { KubeconfigError, parseKubeconfig, type ClusterCredentials } from './kubeconfig.js';
 
 /** Where and how to send a cluster's Kubernetes API requests. */
 export interface Upstream {
@@ -52,8 +52,13 @@ function authorizationOf(c: ClusterCredentials): string | undefined {
 }
 
 /** TLS options with the CA and client certificate parsed once: a new connection then costs no PEM parsing. */
-function withContext<T extends { ca?: string; cert?: string; key?: string }>(options: T): T & { secureContext: SecureContext } {
-  return { ...options, secureContext: createSecureContext({ ca: options.ca, cert: options.cert, key: options.key }) };
+function withContext<T extends { ca?: string; cert?: string; key?: string }>(options: T, failed: (message: string) => Error): T & { secureContext: SecureContext } {
+  try {
+    return { ...options, secureContext: createSecureContext({ ca: options.ca, cert: options.cert, key: options.key }) };
+  } catch (err) {
+    // OpenSSL's word on a certificate or key that looked like PEM but is not usable.
+    throw failed(`its TLS certificates cannot be used: ${(err as Error).message}`);
+  }
 }
 
 function direct(credentials: ClusterCredentials): Upstream {
@@ -63,7 +68,7 @@ function direct(credentials: ClusterCredentials): Upstream {
     cert: credentials.clientCertPem,
     key: credentials.clientKeyPem,
     rejectUnauthorized: credentials.insecureSkipTlsVerify !== true,
-  });
+  }, (message) => new KubeconfigError(message));
   const agent = url.protocol === 'https:' ? new HttpsAgent({ ...KEEP_ALIVE, ...tls }) : new HttpAgent(KEEP_ALIVE);
   return { url, agent, authorization: authorizationOf(credentials), tls, dial: undefined };
 }
@@ -75,7 +80,7 @@ function viaTunnel(clusterId: string, access: AgentApiAccess, dialer: Dialer): U
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const dial = () => dialer.dial({ clusterId }, host, port, { timeoutMs: 10_000 });
   // The in-cluster API certificate names `kubernetes.default.svc`, not the service IP the agent dials.
-  const tls = withContext({ ca: access.caPem, rejectUnauthorized: true, servername: 'kubernetes.default.svc' });
+  const tls = withContext({ ca: access.caPem, rejectUnauthorized: true, servername: 'kubernetes.default.svc' }, (message) => new ClusterUnreachableError(`cluster ${clusterId}: ${message}`));
   const agent = new HttpsAgent({ ...KEEP_ALIVE, ...tls });
   // Sockets come from the tunnel: TLS runs over a stream the agent opened to the API server.
   Object.assign(agent, {

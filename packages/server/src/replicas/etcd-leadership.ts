@@ -85,7 +85,12 @@ export class EtcdLeadership implements Leadership {
       try {
         const lease = await this.#grant();
         this.#lease = lease;
-        await this.#holdOrWait(lease, signal);
+        await this.#holdOrWait(lease, signal).catch(async (err: unknown) => {
+          // A lease left alive could hold the key for ever (a txn that timed out here may still have been applied).
+          this.#events.lost('etcd unavailable');
+          await lease.revoke();
+          throw err;
+        });
       } catch (err) {
         if (signal.aborted) break;
         logger.warn({ err, identity: this.identity }, 'leader election: etcd unavailable; trying again');
@@ -123,19 +128,29 @@ export class EtcdLeadership implements Leadership {
         failure: [{ request_range: { key: this.#key } }],
       });
       if (response.succeeded) {
-        const term = Number(response.header.revision);
-        this.#events.elected(term);
-        logger.info({ identity: this.identity, term }, 'elected leader: running the controllers');
-        await this.#untilLost(lease, signal);
-        if (!signal.aborted) logger.warn({ identity: this.identity, term, reason: lease.lostReason }, 'lost leadership: controllers stopped');
-        this.#events.lost(lease.lostReason ?? 'resigned');
+        await this.#lead(lease, Number(response.header.revision), signal);
         return;
       }
       const holder = response.responses[0]?.response_range?.kvs[0];
+      if (holder && holder.lease === lease.id) {
+        // Our own lease holds the key: an earlier attempt was applied though its answer was lost.
+        await this.#lead(lease, Number(holder.create_revision), signal);
+        return;
+      }
       const revision = Number(holder?.mod_revision ?? response.header.revision);
       // Woken when the key goes (or at least once per TTL, to notice a lost lease of our own).
       await waitForKeyChange(client, this.#key, revision, lease.ttlSeconds * 1000, signal);
     }
+  }
+
+  /** Leader from now until the lease is lost or the campaign ends. */
+  async #lead(lease: EtcdLease, term: number, signal: AbortSignal): Promise<void> {
+    const { logger } = this.#options;
+    this.#events.elected(term);
+    logger.info({ identity: this.identity, term }, 'elected leader: running the controllers');
+    await this.#untilLost(lease, signal);
+    if (!signal.aborted) logger.warn({ identity: this.identity, term, reason: lease.lostReason }, 'lost leadership: controllers stopped');
+    this.#events.lost(lease.lostReason ?? 'resigned');
   }
 
   #untilLost(lease: EtcdLease, signal: AbortSignal): Promise<void> {

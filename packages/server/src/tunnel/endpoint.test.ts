@@ -106,9 +106,16 @@ describe('the agents\' connect endpoint refuses bad attempts clearly and keeps n
     assert.equal(local.status, 403);
     assert.match(local.text, /local cluster .* takes no cluster agent/);
 
-    const accepted = await connect(srv, '/v3/connect/register', { 'X-API-Tunnel-Token': token, 'X-API-Tunnel-Params': params({ cluster: good }) });
+    const custom = await connect(srv, '/v3/connect/register', { 'X-API-Tunnel-Token': token, 'X-API-Tunnel-Params': params({ cluster: good }) });
+    assert.equal(custom.status, 403, 'a custom cluster\'s token (its node agents hold it) cannot name the cluster\'s API');
+    assert.match(custom.text, /not imported by manifest/);
+
+    const imported = (await srv.request('POST', '/v3/clusters', { token: admin, body: { name: 'by-manifest' } })).json;
+    const importToken = await until('the imported cluster\'s registration token', async () =>
+      (await srv.request('GET', `/v3/clusterregistrationtokens?clusterId=${imported.id}`, { token: admin })).json.data[0]?.token as string | undefined);
+    const accepted = await connect(srv, '/v3/connect/register', { 'X-API-Tunnel-Token': importToken, 'X-API-Tunnel-Params': params({ cluster: good }) });
     assert.equal(accepted.status, 101);
-    const recorded = (await srv.request('GET', `/v3/clusters/${clusterBefore.id}`, { token: admin })).json;
+    const recorded = (await srv.request('GET', `/v3/clusters/${imported.id}`, { token: admin })).json;
     assert.equal(recorded.apiEndpoint, 'https://10.43.0.1:443');
     assert.equal(JSON.stringify(recorded).includes(good.token), false, 'the service-account token is never output');
     assert.equal(await nodeCount(), 1, 'a cluster agent is not a node');

@@ -10,6 +10,7 @@ import type { Logger } from '../informer/logger.js';
 import type { ClusterRegistrationTokenData } from '../resources/clusterregistrationtokens/schema.js';
 import type { ClusterData } from '../resources/clusters/schema.js';
 import { checkClusterAgentParams } from '../resources/clusters/agent-registration.js';
+import { clusterDriver } from '../resources/clusters/status.js';
 import { checkRegistration, decodeParams, nodeDataFrom, type NodeRegistration } from '../resources/nodes/registration.js';
 import type { AgentApiAccess } from '../k8s/upstream.js';
 import type { NodeData } from '../resources/nodes/schema.js';
@@ -118,8 +119,14 @@ export class TunnelEndpoint {
    */
   async #connectClusterAgent(req: IncomingMessage, socket: Duplex, head: Buffer, clusterId: string, params: unknown): Promise<void> {
     const access = checkClusterAgentParams(params);
-    if (this.deps.clusters.get(clusterId)?.data.internal === true) {
+    const cluster = this.deps.clusters.get(clusterId)?.data;
+    if (cluster?.internal === true) {
       throw new ApiError('PermissionDenied', 'the local cluster is the Kubernetes Paddock runs on: it takes no cluster agent');
+    }
+    // The cluster agent says where the cluster's API is: only for a cluster imported by manifest, never over a
+    // kubeconfig an owner gave, nor for custom clusters, whose node agents hold the same token.
+    if (cluster && (clusterDriver(cluster) !== 'imported' || cluster.importedConfig?.kubeConfig)) {
+      throw new ApiError('PermissionDenied', `cluster ${clusterId} is not imported by manifest: it takes no cluster agent`);
     }
     await this.#registering.run(`cluster/${clusterId}`, () => this.#saveClusterAccess(clusterId, access));
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, clusterId, clusterId, 'cluster'));

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Informer } from '../informer/informer.js';
 import type { ReplicaData } from '../replicas/presence.js';
 import type { StoredObject } from '../store/types.js';
@@ -24,23 +25,26 @@ export function localSessions(registry: TunnelRegistry): NodeSessions {
 
 /**
  * Replicas: a node is connected while this replica or any live replica (its presence record fresh, see
- * replicas/presence.ts) holds its tunnel. Records are re-read when they change and when one may have gone
- * stale, so a crashed replica's nodes turn unavailable once its record is past due.
+ * replicas/presence.ts) holds its tunnel. Freshness is judged by this replica's own clock, from when it last saw a
+ * record change (replicas' wall clocks may differ), so a crashed replica's nodes turn unavailable once its record
+ * has not changed for its `staleMs`.
  */
 export class ReplicaSessions implements NodeSessions {
   readonly #events = new EventEmitter<{ change: [nodeId: string] }>();
   /** Node id -> the other replicas that list it. */
   readonly #elsewhere = new Map<string, Set<string>>();
   readonly #lastSeen = new Map<string, Date>();
+  /** Replica id -> the record version last seen, and when (this process's monotonic clock). */
+  readonly #heard = new Map<string, { version: number; at: number }>();
 
   constructor(
     private readonly registry: TunnelRegistry,
     private readonly replicas: Informer<ReplicaData>,
     private readonly identity: string,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {
     registry.on('change', (nodeId) => this.#events.emit('change', nodeId));
-    const refresh = () => this.#refresh();
+    const refresh = () => void this.#refresh();
     replicas.addHandler({ add: refresh, update: refresh, delete: refresh });
   }
 
@@ -56,14 +60,18 @@ export class ReplicaSessions implements NodeSessions {
     this.#events.on('change', listener);
   }
 
-  /** Re-reads every record; returns when the next one may go stale (ms from now), for a timer. */
+  /** Re-reads every record; returns in how many ms the next one may go stale (for the timer). */
   #refresh(): number | undefined {
     const now = this.now();
     const next = new Map<string, Set<string>>();
+    const present = new Set<string>();
     let soonest: number | undefined;
     for (const replica of this.replicas.list() as StoredObject<ReplicaData>[]) {
       if (replica.id === this.identity) continue;
-      const dueIn = replica.data.heartbeatAt + replica.data.staleMs - now;
+      present.add(replica.id);
+      const heard = this.#heard.get(replica.id);
+      if (heard?.version !== replica.resourceVersion) this.#heard.set(replica.id, { version: replica.resourceVersion, at: now });
+      const dueIn = (this.#heard.get(replica.id)?.at ?? now) + replica.data.staleMs - now;
       if (dueIn <= 0) continue;
       soonest = Math.min(soonest ?? dueIn, dueIn);
       for (const nodeId of replica.data.sessions) {
@@ -72,8 +80,10 @@ export class ReplicaSessions implements NodeSessions {
         holders.add(replica.id);
       }
     }
-    const changed = new Set([...next.keys(), ...this.#elsewhere.keys()].filter((id) => (next.get(id)?.size ?? 0) > 0 !== (this.#elsewhere.get(id)?.size ?? 0) > 0));
-    for (const id of changed) if (!next.has(id)) this.#lastSeen.set(id, new Date(now));
+    for (const id of [...this.#heard.keys()]) if (!present.has(id)) this.#heard.delete(id);
+    const held = (m: Map<string, Set<string>>, id: string) => (m.get(id)?.size ?? 0) > 0;
+    const changed = [...new Set([...next.keys(), ...this.#elsewhere.keys()])].filter((id) => held(next, id) !== held(this.#elsewhere, id));
+    for (const id of changed) if (!next.has(id)) this.#lastSeen.set(id, new Date());
     this.#elsewhere.clear();
     for (const [id, holders] of next) this.#elsewhere.set(id, holders);
     for (const id of changed) this.#events.emit('change', id);
@@ -84,9 +94,9 @@ export class ReplicaSessions implements NodeSessions {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const dueIn = this.#refresh() ?? 1_000;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(100, dueIn + 50));
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      // An abort ends the wait early; the loop condition then ends.
+      await sleep(Math.max(100, dueIn + 50), undefined, { signal }).catch((e: unknown) => {
+        if (!signal.aborted) throw e;
       });
     }
   }
