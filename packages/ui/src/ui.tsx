@@ -126,6 +126,28 @@ const STATE_TONE: Record<string, string> = {
   failed: 'bad',
 };
 
+/** A labelled search box, as the lists' toolbars show it. */
+export function SearchField({ label, value, onChange, placeholder }: { label: ReactNode; value: string; onChange: (value: string) => void; placeholder?: string }) {
+  return (
+    <label className="inline-field">
+      <span>{label}</span>
+      <input type="search" value={value} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} />
+    </label>
+  );
+}
+
+/** A labelled drop-down, as the lists' toolbars show it; `children` are its options. */
+export function SelectField({ label, value, onChange, children }: { label: ReactNode; value: string; onChange: (value: string) => void; children: ReactNode }) {
+  return (
+    <label className="inline-field">
+      <span>{label}</span>
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {children}
+      </select>
+    </label>
+  );
+}
+
 export function StateBadge({ state, title }: { state: string | undefined; title?: string }) {
   const s = state || 'unknown';
   return (

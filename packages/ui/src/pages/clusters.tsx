@@ -5,7 +5,7 @@ import { useLive, type LiveEvent } from '../live';
 import { matchesFilter, offPageEventMatters, seenOf, type PageView, type Seen } from '../page-window';
 import { Link, setQuery, useLocation } from '../router';
 import { useSession } from '../session';
-import { Button, Confirm, Empty, ErrorNote, LiveBadge, Loading, PageTitle, Spinner, StateBadge, Time } from '../ui';
+import { Button, Confirm, Empty, ErrorNote, LiveBadge, Loading, PageTitle, SearchField, SelectField, Spinner, StateBadge, Time } from '../ui';
 
 export const PAGE_SIZE = 50;
 const SORTS = { name: 'Name', state: 'State', created: 'Created' } as const;
@@ -189,27 +189,22 @@ export function ClustersPage() {
         Clusters
       </PageTitle>
       <div className="toolbar" role="search">
-        <label className="inline-field">
-          <span>Filter by name</span>
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Name contains…" />
-        </label>
-        <label className="inline-field">
-          <span>State</span>
-          <select
-            value={stateFilter}
-            onChange={(e) => {
-              setPrevious([]);
-              setQuery({ state: e.target.value, marker: undefined });
-            }}
-          >
-            <option value="">Any</option>
-            {STATES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SearchField label="Filter by name" value={search} onChange={setSearch} placeholder="Name contains…" />
+        <SelectField
+          label="State"
+          value={stateFilter}
+          onChange={(state) => {
+            setPrevious([]);
+            setQuery({ state, marker: undefined });
+          }}
+        >
+          <option value="">Any</option>
+          {STATES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </SelectField>
         <LiveBadge status={live} />
         {loading && data && <Spinner label="Updating…" />}
       </div>

@@ -2,7 +2,7 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { ApiError, del, fieldError, get, markerOf, post, qs, resourcePath, type Collection, type Resource } from '../api';
 import { useLive } from '../live';
 import { useSession } from '../session';
-import { Button, Confirm, Empty, ErrorNote, Field, Loading, useAction, useAsync } from '../ui';
+import { Button, Confirm, Empty, ErrorNote, Field, Loading, SearchField, SelectField, useAction, useAsync } from '../ui';
 
 /** A Kubernetes PolicyRule, as global roles and role templates carry them. */
 export interface Rule {
@@ -107,6 +107,14 @@ function Rules({ rules, label, external }: { rules: Rule[]; label: string; exter
   );
 }
 
+/** A filter's setter that also goes back to the first page. */
+function firstPageOn(setMarker: (m: string) => void, set: (value: string) => void) {
+  return (value: string) => {
+    setMarker('');
+    set(value);
+  };
+}
+
 function Pager({ page, marker, setMarker, label }: { page: Collection; marker: string; setMarker: (m: string) => void; label: string }) {
   if (!marker && !page.pagination?.next) return null;
   return (
@@ -135,17 +143,7 @@ function GlobalRoles() {
       <p className="hint">What a person may do everywhere. Everyone holds at least the roles new users get.</p>
       {canCreate && <NewGlobalRole onCreated={list.reload} />}
       <div className="toolbar" role="search">
-        <label className="inline-field">
-          <span>Filter global roles by name</span>
-          <input
-            type="search"
-            value={filter}
-            onChange={(e) => {
-              setMarker('');
-              setFilter(e.target.value);
-            }}
-          />
-        </label>
+        <SearchField label="Filter global roles by name" value={filter} onChange={firstPageOn(setMarker, setFilter)} />
       </div>
       <ErrorNote error={list.error} action={<Button onClick={list.reload}>Try again</Button>} />
       {!list.data && list.loading && <Loading what="global roles" />}
@@ -199,31 +197,12 @@ function RoleTemplates() {
       <h2 id="role-templates-title">Role templates</h2>
       <p className="hint">What a cluster or project member may do there; a template also grants what the templates it includes allow.</p>
       <div className="toolbar" role="search">
-        <label className="inline-field">
-          <span>Filter role templates by name</span>
-          <input
-            type="search"
-            value={filter}
-            onChange={(e) => {
-              setMarker('');
-              setFilter(e.target.value);
-            }}
-          />
-        </label>
-        <label className="inline-field">
-          <span>Context</span>
-          <select
-            value={context}
-            onChange={(e) => {
-              setMarker('');
-              setContext(e.target.value);
-            }}
-          >
-            <option value="">Clusters and projects</option>
-            <option value="cluster">Clusters</option>
-            <option value="project">Projects</option>
-          </select>
-        </label>
+        <SearchField label="Filter role templates by name" value={filter} onChange={firstPageOn(setMarker, setFilter)} />
+        <SelectField label="Context" value={context} onChange={firstPageOn(setMarker, setContext)}>
+          <option value="">Clusters and projects</option>
+          <option value="cluster">Clusters</option>
+          <option value="project">Projects</option>
+        </SelectField>
       </div>
       <ErrorNote error={list.error} action={<Button onClick={list.reload}>Try again</Button>} />
       {!data && list.loading && <Loading what="role templates" />}

@@ -2,7 +2,7 @@ import { useCallback, useState, type FormEvent } from 'react';
 import { del, errorText, fieldError, get, markerOf, post, put, qs, resourcePath, type Collection, type Resource } from '../api';
 import { useLive } from '../live';
 import { useSession, userLabel, type User } from '../session';
-import { Button, Confirm, Empty, ErrorNote, Field, Loading, PageTitle, StateBadge, Tabs, Time, useAction, useAsync } from '../ui';
+import { Button, Confirm, Empty, ErrorNote, Field, Loading, PageTitle, SearchField, StateBadge, Tabs, Time, useAction, useAsync } from '../ui';
 import { Bindings } from './bindings';
 import { PrincipalPicker, type Principal } from './pickers';
 import { RolesView, type GlobalRole } from './roles';
@@ -80,17 +80,14 @@ function Users() {
     <section aria-label="Users">
       {session.can('user', 'POST') && <CreateUser roles={roles.data ?? []} onCreated={list.reload} />}
       <div className="toolbar" role="search">
-        <label className="inline-field">
-          <span>Filter by username</span>
-          <input
-            type="search"
-            value={filter}
-            onChange={(e) => {
-              setMarker('');
-              setFilter(e.target.value);
-            }}
-          />
-        </label>
+        <SearchField
+          label="Filter by username"
+          value={filter}
+          onChange={(v) => {
+            setMarker('');
+            setFilter(v);
+          }}
+        />
       </div>
       <ErrorNote error={list.error} action={<Button onClick={list.reload}>Try again</Button>} />
       {done && (
