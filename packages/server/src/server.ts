@@ -48,13 +48,9 @@ import { probeController } from './k8s/probe-controller.js';
 import { Access } from './resources/rbac/access.js';
 import { BY_TOKEN, TunnelEndpoint } from './tunnel/endpoint.js';
 import { TunnelRegistry } from './tunnel/registry.js';
-import { fencedStore } from './replicas/fenced-store.js';
 import { shareCa } from './tls/shared-ca.js';
 import { withStoreLock } from './store/store-lock.js';
-import { leaderGate } from './replicas/gate.js';
-import { openLeadership } from './replicas/open.js';
-import { REPLICA_KIND, ReplicaPresence, type ReplicaData } from './replicas/presence.js';
-import { localSessions, ReplicaSessions } from './tunnel/sessions.js';
+import { openReplication } from './replicas/open.js';
 import type { EtcdConnectionOptions } from './store/etcd/etcd-client.js';
 import { ensureDefaultAdmin } from './resources/users/bootstrap.js';
 import { openApiDocument } from './schema/openapi.js';
@@ -170,20 +166,6 @@ function rbacControllers(store: ResourceStore, i: Informers, logger: PinoLogger)
       logger,
     }),
   ];
-}
-
-/**
- * Where agents' tunnels are. Alone (SQLite), this server's are all there are. Replicas (etcd) each publish the
- * tunnels they hold (a presence record with a heartbeat), and liveness counts a node connected to any live one.
- */
-async function nodeSessions(config: ServerConfig, store: ResourceStore, registry: TunnelRegistry, identity: string, logger: PinoLogger, signal: AbortSignal) {
-  if (config.datastore.type === 'sqlite') return { directory: localSessions(registry), running: Promise.resolve() };
-  const replicas = new Informer<ReplicaData>({ store, kind: REPLICA_KIND, logger: logger.child({ informer: REPLICA_KIND }) });
-  const informing = replicas.run(signal);
-  await replicas.synced(signal);
-  const directory = new ReplicaSessions(registry, replicas, identity);
-  const presence = new ReplicaPresence({ store, identity, registry, logger: logger.child({ component: 'replica-presence' }) });
-  return { directory, running: Promise.all([informing, directory.run(signal), presence.run(signal)]).then(() => undefined) };
 }
 
 /** Connections and watches (namespaces, nodes) follow the clusters: started when one can be reached, dropped when it goes. */
@@ -387,11 +369,9 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   const stopControllers = new AbortController();
   setMaxListeners(100, stopControllers.signal);
   // Controllers run on one replica at a time, the leader; their writes are refused once it no longer leads.
-  const election = openLeadership(config.datastore, etcd, logger.child({ component: 'leader-election' }));
-  const gate = leaderGate(election.leadership);
-  const campaign = election.leadership.campaign(stopControllers.signal).catch((err: unknown) => logger.error({ err }, 'leader election ended'));
-  const controllerStore = fencedStore(store, () => election.leadership.isLeader());
-  const sessions = await nodeSessions(config, store, registry, election.leadership.identity, logger, stop.signal);
+  const replication = await openReplication({ datastore: config.datastore, etcd, store, registry, logger, signal: stop.signal });
+  const { gate, controllerStore } = replication;
+  const campaign = replication.leadership.campaign(stopControllers.signal).catch((err: unknown) => logger.error({ err }, 'leader election ended'));
   const probes = new Map<string, ClusterProbe>();
   const clusters = clusterController({
     store: controllerStore,
@@ -422,7 +402,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     clusters,
     probeController({ clusters: informers.cluster, upstreams, registry, probes, onChange: (id) => clusters.enqueue(id), logger, now }),
     tokenController({ store: controllerStore, tokens: informers.token, users: informers.user, clusters: informers.cluster, logger, now }),
-    nodeController({ store: controllerStore, nodes: informers.node, registry, sessions: sessions.directory, logger, now, startedAt: now() }),
+    nodeController({ store: controllerStore, nodes: informers.node, registry, sessions: replication.sessions, logger, now, startedAt: now() }),
     nodeSyncController({ store: controllerStore, clusters: informers.cluster, nodes: informers.node, kubeNodes, logger: logger.child({ controller: 'node-sync' }) }),
     ...rbacControllers(controllerStore, informers, logger),
     rbacSync,
@@ -450,7 +430,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     await Promise.allSettled(controllers);
     // Resigning hands the controllers to another replica at once, not after a lease's TTL.
     await campaign;
-    election.close();
+    replication.close();
     registry.closeAll('server shutting down');
     tunnels.close();
     subscriptions.close();
@@ -465,7 +445,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     await audit.close();
     await reissuing;
     stop.abort();
-    await Promise.allSettled([...running, sessions.running]);
+    await Promise.allSettled([...running, replication.running]);
     await store.close();
   };
   try {

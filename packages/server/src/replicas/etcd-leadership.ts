@@ -5,7 +5,7 @@ import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../informer/logger.js';
 import { waitForKeyChange } from './key-watch.js';
 import { EtcdLease } from './lease.js';
-import { LeadershipEvents, type Leadership, type LeadershipListener } from './leadership.js';
+import { CampaignRunner, LeadershipEvents, type Leadership, type LeadershipListener } from './leadership.js';
 
 export interface EtcdLeadershipOptions {
   client: Etcd3;
@@ -35,8 +35,7 @@ export class EtcdLeadership implements Leadership {
   readonly #options: EtcdLeadershipOptions;
   readonly #key: Buffer;
   #lease: EtcdLease | undefined;
-  #stop: AbortController | undefined;
-  #campaign: Promise<void> | undefined;
+  readonly #campaign = new CampaignRunner();
 
   constructor(options: EtcdLeadershipOptions) {
     this.#options = options;
@@ -45,18 +44,7 @@ export class EtcdLeadership implements Leadership {
   }
 
   campaign(signal: AbortSignal): Promise<void> {
-    if (this.#campaign) return Promise.reject(new Error('already campaigning'));
-    const stop = new AbortController();
-    this.#stop = stop;
-    const onAbort = (): void => stop.abort();
-    if (signal.aborted) stop.abort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    this.#campaign = this.#run(stop.signal).finally(() => {
-      signal.removeEventListener('abort', onAbort);
-      this.#campaign = undefined;
-      this.#stop = undefined;
-    });
-    return this.#campaign;
+    return this.#campaign.start(signal, (stop) => this.#run(stop));
   }
 
   isLeader(): boolean {
@@ -73,10 +61,8 @@ export class EtcdLeadership implements Leadership {
     return this.#events.add(listener);
   }
 
-  async resign(): Promise<void> {
-    const campaign = this.#campaign;
-    this.#stop?.abort();
-    await campaign;
+  resign(): Promise<void> {
+    return this.#campaign.stop();
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -120,7 +106,7 @@ export class EtcdLeadership implements Leadership {
 
   /** With a live lease: take the key if it is free, else wait for it to change; returns when the lease is lost. */
   async #holdOrWait(lease: EtcdLease, signal: AbortSignal): Promise<void> {
-    const { client, logger } = this.#options;
+    const { client } = this.#options;
     while (!signal.aborted && lease.alive()) {
       const response = await client.kv.txn({
         compare: [{ key: this.#key, target: 'Create', result: 'Equal', create_revision: 0 }],

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+
 /**
  * What a replica learns about its leadership. `term` is a fencing token: every new leadership has a
  * larger one than any before it (on etcd, the revision that created the election key).
@@ -73,41 +75,55 @@ export class LeadershipEvents {
 }
 
 /**
+ * One campaign at a time, run until the caller's signal aborts or `stop()` is called; both implementations
+ * keep their campaign in one. `start` rejects while a campaign runs, and resolves at once for an aborted signal.
+ */
+export class CampaignRunner {
+  #stop: AbortController | undefined;
+  #running: Promise<void> | undefined;
+
+  start(signal: AbortSignal, run: (stop: AbortSignal) => Promise<void>): Promise<void> {
+    if (this.#running) return Promise.reject(new Error('already campaigning'));
+    if (signal.aborted) return Promise.resolve();
+    const stop = new AbortController();
+    this.#stop = stop;
+    const onAbort = (): void => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#running = run(stop.signal).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+      this.#running = undefined;
+      this.#stop = undefined;
+    });
+    return this.#running;
+  }
+
+  /** Ends the campaign and resolves once it has ended. Idempotent. */
+  async stop(): Promise<void> {
+    const running = this.#running;
+    this.#stop?.abort();
+    await running;
+  }
+}
+
+/**
  * The leadership of a replica that is alone by construction (the SQLite store belongs to one process):
  * elected (term 1) as soon as it campaigns, until the campaign ends.
  */
 export class LocalLeadership implements Leadership {
   readonly identity: string;
   readonly #events = new LeadershipEvents();
-  #stop: AbortController | undefined;
-  #campaign: Promise<void> | undefined;
+  readonly #campaign = new CampaignRunner();
 
   constructor(identity = 'local') {
     this.identity = identity;
   }
 
   campaign(signal: AbortSignal): Promise<void> {
-    if (this.#campaign) return Promise.reject(new Error('already campaigning'));
-    if (signal.aborted) return Promise.resolve();
-    const stop = new AbortController();
-    this.#stop = stop;
-    const onAbort = (): void => stop.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.#events.elected(1);
-    this.#campaign = new Promise<void>((resolve) => {
-      stop.signal.addEventListener(
-        'abort',
-        () => {
-          signal.removeEventListener('abort', onAbort);
-          this.#events.lost('resigned');
-          this.#campaign = undefined;
-          this.#stop = undefined;
-          resolve();
-        },
-        { once: true },
-      );
+    return this.#campaign.start(signal, async (stop) => {
+      this.#events.elected(1);
+      await once(stop, 'abort');
+      this.#events.lost('resigned');
     });
-    return this.#campaign;
   }
 
   isLeader(): boolean {
@@ -122,9 +138,7 @@ export class LocalLeadership implements Leadership {
     return this.#events.add(listener);
   }
 
-  async resign(): Promise<void> {
-    const campaign = this.#campaign;
-    this.#stop?.abort();
-    await campaign;
+  resign(): Promise<void> {
+    return this.#campaign.stop();
   }
 }

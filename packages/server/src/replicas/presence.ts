@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../informer/logger.js';
 import { tolerate } from '../store/tolerate.js';
-import { StoreNotFoundError, type ResourceStore } from '../store/types.js';
+import { StoreAlreadyExistsError, StoreNotFoundError, type ResourceStore } from '../store/types.js';
 import type { TunnelRegistry } from '../tunnel/registry.js';
 
 /** Where each replica says it is alive and which agents' tunnels it holds (never served by the API). */
@@ -38,6 +38,7 @@ export class ReplicaPresence {
   readonly #interval: number;
   #wake: (() => void) | undefined;
   #changed = true;
+  #exists = false;
 
   constructor(options: ReplicaPresenceOptions) {
     this.#options = options;
@@ -67,9 +68,20 @@ export class ReplicaPresence {
     const { store, identity, registry } = this.#options;
     this.#changed = false;
     const data: ReplicaData = { sessions: registry.ids(), heartbeatAt: Date.now(), staleMs: 3 * this.#interval };
-    const current = await store.get<ReplicaData>(REPLICA_KIND, identity);
-    if (current) await store.update(REPLICA_KIND, identity, data);
-    else await store.create(REPLICA_KIND, identity, data);
+    // Created once, then updated: no read before each heartbeat.
+    if (this.#exists) {
+      await store.update(REPLICA_KIND, identity, data).catch(async (err: unknown) => {
+        if (!(err instanceof StoreNotFoundError)) throw err;
+        await store.create(REPLICA_KIND, identity, data);
+      });
+    } else {
+      await store.create(REPLICA_KIND, identity, data).catch(async (err: unknown) => {
+        // A record left by an earlier process with this identity.
+        if (!(err instanceof StoreAlreadyExistsError)) throw err;
+        await store.update(REPLICA_KIND, identity, data);
+      });
+      this.#exists = true;
+    }
   }
 
   /** Waits for the interval, or for a change of sessions (then a moment more, to write several together). */
