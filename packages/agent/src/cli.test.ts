@@ -42,7 +42,7 @@ describe('paddock agent', () => {
     await h.parse(line);
     assert.equal(h.calls.length, 1);
     assert.deepEqual(h.calls[0], {
-      server: 'https://h:8443',
+      servers: ['https://h:8443'],
       token: TOKEN,
       caChecksum: SUM,
       roles: ['etcd', 'controlplane', 'worker'],
@@ -75,10 +75,16 @@ describe('paddock agent', () => {
     assert.equal(c.pingTimeoutMs, 15_000);
   });
 
+  test('several servers: a comma list and the flag repeated', async () => {
+    const h = harness();
+    await h.parse(`bin/paddock agent --server https://a:8443,https://b:8443 -s https://c:8443 --server https://a:8443/ --token ${TOKEN}`);
+    assert.deepEqual(h.calls[0]?.servers, ['https://a:8443', 'https://b:8443', 'https://c:8443']);
+  });
+
   test('the environment fills in what flags leave out', async () => {
     const h = harness(async () => {}, { CATTLE_SERVER: 'https://env', CATTLE_TOKEN: TOKEN, CATTLE_ROLE: 'etcd' });
     await h.parse('bin/paddock agent --worker');
-    assert.equal(h.calls[0]?.server, 'https://env');
+    assert.deepEqual(h.calls[0]?.servers, ['https://env']);
     assert.deepEqual(h.calls[0]?.roles, ['worker']);
   });
 

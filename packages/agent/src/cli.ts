@@ -11,11 +11,16 @@ export interface AgentCommandOptions {
 
 const HELP_AFTER = `
 Values come from the flag, else PADDOCK_AGENT_<FLAG>, else Rancher's CATTLE_* variable. Repeatable
-flags (--label, --taints, --allow) take comma-separated lists in the environment. Roles may also come
-from ${CATTLE_ROLE_ENV}=etcd,controlplane,worker; with no role at all the node is a worker.
+flags (--server, --label, --taints, --allow) take comma-separated lists in the environment; --server
+takes one on the command line too. Roles may also come from ${CATTLE_ROLE_ENV}=etcd,controlplane,worker;
+with no role at all the node is a worker.
+
+With several servers (replicas of one Paddock server) the agent connects to one and, when it cannot or
+the tunnel drops, to the next at once; it waits (backing off) only after every server failed in turn.
 
 With --ca-checksum the agent first fetches <server>/v3/settings/cacerts without verifying TLS, checks
-the CA against the checksum, and from then on trusts only that CA.
+the CA against the checksum, and from then on trusts only that CA; each server is checked so before the
+agent first connects to it.
 
 Example (the registration command with "docker run ... <image>" replaced by "paddock agent"):
   paddock agent --server https://paddock.example.com --token <token> --ca-checksum <sha256> --etcd --controlplane --worker`;

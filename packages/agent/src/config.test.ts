@@ -5,7 +5,7 @@ import { TEST_NETWORK } from './testing/network.js';
 
 const TOKEN = 'x'.repeat(54);
 const SUM = 'a1b2c3d4'.repeat(8);
-const BASE = { server: 'https://paddock.example.com', token: TOKEN };
+const BASE = { server: ['https://paddock.example.com'], token: TOKEN };
 
 const parse = (raw: RawAgentOptions, env: NodeJS.ProcessEnv = {}, net: HostNetwork = TEST_NETWORK): AgentConfig =>
   parseAgentConfig(raw, env, net);
@@ -24,7 +24,7 @@ function configError(fn: () => unknown, ...parts: string[]): void {
 describe('parseAgentConfig', () => {
   test('server and token alone: worker role, default-route address, defaults for the rest', () => {
     assert.deepEqual(parse(BASE), {
-      server: 'https://paddock.example.com',
+      servers: ['https://paddock.example.com'],
       token: TOKEN,
       caChecksum: undefined,
       roles: ['worker'],
@@ -43,7 +43,7 @@ describe('parseAgentConfig', () => {
 
   test('every flag', () => {
     const config = parse({
-      server: 'https://h:8443/',
+      server: ['https://h:8443/'],
       token: TOKEN,
       caChecksum: SUM.toUpperCase(),
       etcd: true,
@@ -58,7 +58,7 @@ describe('parseAgentConfig', () => {
       pingTimeout: '1.5',
     });
     assert.deepEqual(config, {
-      server: 'https://h:8443',
+      servers: ['https://h:8443'],
       token: TOKEN,
       caChecksum: SUM,
       roles: ['etcd', 'controlplane'],
@@ -84,22 +84,47 @@ describe('parseAgentConfig', () => {
   describe('server and token', () => {
     test('missing server or token names the flag and the Rancher variable', () => {
       configError(() => parse({ token: TOKEN }), '--server is required', 'CATTLE_SERVER');
-      configError(() => parse({ server: 'https://h' }), '--token is required', 'CATTLE_TOKEN');
-      configError(() => parse({ server: '  ', token: TOKEN }), '--server is required');
+      configError(() => parse({ server: ['https://h'] }), '--token is required', 'CATTLE_TOKEN');
+      configError(() => parse({ server: ['  '], token: TOKEN }), '--server is required');
     });
 
     test('server must be an http(s) URL without credentials, query or fragment', () => {
-      configError(() => parse({ ...BASE, server: 'paddock.example.com' }), '--server', 'URL', 'paddock.example.com');
-      configError(() => parse({ ...BASE, server: 'ftp://h' }), '--server must be an https:// (or http://) URL', 'ftp://h');
-      configError(() => parse({ ...BASE, server: 'wss://h' }), '--server', 'https://');
-      configError(() => parse({ ...BASE, server: 'https://u:p@h' }), '--server', 'credentials');
-      configError(() => parse({ ...BASE, server: 'https://h/?x=1' }), '--server', 'query');
+      configError(() => parse({ ...BASE, server: ['paddock.example.com'] }), '--server', 'URL', 'paddock.example.com');
+      configError(() => parse({ ...BASE, server: ['ftp://h'] }), '--server must be an https:// (or http://) URL', 'ftp://h');
+      configError(() => parse({ ...BASE, server: ['wss://h'] }), '--server', 'https://');
+      configError(() => parse({ ...BASE, server: ['https://u:p@h'] }), '--server', 'credentials');
+      configError(() => parse({ ...BASE, server: ['https://h/?x=1'] }), '--server', 'query');
     });
 
     test('server is normalised: trailing slashes go, a path stays, http is accepted', () => {
-      assert.equal(parse({ ...BASE, server: 'https://H.example.com:443///' }).server, 'https://h.example.com');
-      assert.equal(parse({ ...BASE, server: 'https://h/paddock/' }).server, 'https://h/paddock');
-      assert.equal(parse({ ...BASE, server: 'http://127.0.0.1:8080' }).server, 'http://127.0.0.1:8080');
+      assert.deepEqual(parse({ ...BASE, server: ['https://H.example.com:443///'] }).servers, ['https://h.example.com']);
+      assert.deepEqual(parse({ ...BASE, server: ['https://h/paddock/'] }).servers, ['https://h/paddock']);
+      assert.deepEqual(parse({ ...BASE, server: ['http://127.0.0.1:8080'] }).servers, ['http://127.0.0.1:8080']);
+    });
+
+    test('several servers: a comma list, the flag repeated, in the order given', () => {
+      const servers = (server: string[]) => parse({ ...BASE, server }).servers;
+      assert.deepEqual(servers(['https://a:8443,https://b:8443']), ['https://a:8443', 'https://b:8443']);
+      assert.deepEqual(servers(['https://a:8443', 'https://b:8443, https://c/paddock/']), ['https://a:8443', 'https://b:8443', 'https://c/paddock']);
+      assert.deepEqual(servers([' , https://b,,https://a, ']), ['https://b', 'https://a']);
+    });
+
+    test('several servers from the environment; the flag replaces them', () => {
+      assert.deepEqual(parse({ token: TOKEN }, { PADDOCK_AGENT_SERVER: 'https://a, https://b/' }).servers, ['https://a', 'https://b']);
+      assert.deepEqual(parse({ token: TOKEN }, { CATTLE_SERVER: 'https://a,https://b' }).servers, ['https://a', 'https://b']);
+      assert.deepEqual(parse({ token: TOKEN }, { PADDOCK_AGENT_SERVER: ' , ', CATTLE_SERVER: 'https://c' }).servers, ['https://c']);
+      assert.deepEqual(parse({ ...BASE, server: ['https://f'] }, { CATTLE_SERVER: 'https://a,https://b' }).servers, ['https://f']);
+    });
+
+    test('duplicate servers are dropped, compared once normalised', () => {
+      assert.deepEqual(parse({ ...BASE, server: ['https://a:443/,https://b', 'https://A', 'https://b:443//'] }).servers, ['https://a', 'https://b']);
+    });
+
+    test('one bad URL among good ones is an error naming it and where it came from', () => {
+      configError(() => parse({ ...BASE, server: ['https://a,ftp://b', 'https://c'] }), '--server must be an https:// (or http://) URL', '"ftp://b"');
+      configError(() => parse({ ...BASE, server: ['https://a', 'https://u:p@b'] }), '--server', 'credentials', 'https://u:p@b');
+      configError(() => parse({ token: TOKEN }, { CATTLE_SERVER: 'https://a,nope' }), '--server (set by CATTLE_SERVER) must be a URL', '"nope"');
+      configError(() => parse({ ...BASE, server: [','] }), '--server is required');
     });
 
     test('token must not contain whitespace', () => {
@@ -122,8 +147,10 @@ describe('parseAgentConfig', () => {
       assert.equal(parse(BASE, { CATTLE_CA_CHECKSUM: '' }).caChecksum, undefined);
     });
 
-    test('pinning a CA needs an https server', () => {
-      configError(() => parse({ ...BASE, server: 'http://h', caChecksum: SUM }), '--ca-checksum', 'https://');
+    test('pinning a CA needs an https server, every one of them', () => {
+      configError(() => parse({ ...BASE, server: ['http://h'], caChecksum: SUM }), '--ca-checksum', 'https://');
+      configError(() => parse({ ...BASE, server: ['https://a,http://b:8080,https://c'], caChecksum: SUM }), '--ca-checksum', 'got http://b:8080');
+      assert.deepEqual(parse({ ...BASE, server: ['https://a,https://b'], caChecksum: SUM }).servers, ['https://a', 'https://b']);
     });
   });
 
@@ -143,7 +170,7 @@ describe('parseAgentConfig', () => {
       assert.deepEqual(
         { ...config },
         {
-          server: 'https://env.example',
+          servers: ['https://env.example'],
           token: TOKEN,
           caChecksum: SUM,
           roles: ['etcd', 'worker'],
@@ -185,7 +212,7 @@ describe('parseAgentConfig', () => {
         PADDOCK_AGENT_ALLOW: '10.1.0.0/16, kube:6443',
         PADDOCK_AGENT_PING_TIMEOUT: '30',
       });
-      assert.equal(config.server, 'https://paddock.env');
+      assert.deepEqual(config.servers, ['https://paddock.env']);
       assert.equal(config.token, 'paddock-token');
       assert.equal(config.caChecksum, SUM);
       assert.deepEqual(config.roles, ['controlplane', 'worker']);
@@ -203,7 +230,7 @@ describe('parseAgentConfig', () => {
 
     test('flags win over the environment, list flags replace the env list', () => {
       const config = parse(
-        { server: 'https://flag', token: 'flag-token', worker: true, label: ['f=1'], taints: ['f:NoSchedule'], address: '10.2.2.2' },
+        { server: ['https://flag'], token: 'flag-token', worker: true, label: ['f=1'], taints: ['f:NoSchedule'], address: '10.2.2.2' },
         {
           PADDOCK_AGENT_SERVER: 'https://paddock.env',
           CATTLE_SERVER: 'https://cattle.env',
@@ -215,7 +242,7 @@ describe('parseAgentConfig', () => {
           CATTLE_ADDRESS: 'eth0',
         },
       );
-      assert.equal(config.server, 'https://flag');
+      assert.deepEqual(config.servers, ['https://flag']);
       assert.equal(config.token, 'flag-token');
       assert.deepEqual(config.roles, ['worker']);
       assert.deepEqual(config.labels, { f: '1' });

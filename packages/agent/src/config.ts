@@ -21,8 +21,11 @@ export const DEFAULT_PING_TIMEOUT_SECONDS = 60;
  * flags, `PADDOCK_AGENT_*` env, Rancher's `CATTLE_*` env, defaults.
  */
 export interface AgentConfig {
-  /** Server URL, `https://` (or `http://`) origin plus any path, without a trailing slash. */
-  server: string;
+  /**
+   * The server's URLs, at least one, each an `https://` (or `http://`) origin plus any path without a trailing
+   * slash; several for replicas of one server, tried in turn (given order, no duplicates).
+   */
+  servers: string[];
   /** The cluster registration token, sent as `X-API-Tunnel-Token`. */
   token: string;
   /** 64 lower-case hex chars: the pinned CA checksum; undefined = trust the system store. */
@@ -64,7 +67,7 @@ export class AgentConfigError extends Error {
 
 /** Option values as commander gives them, before checking. Repeatable options collect into arrays. */
 export interface RawAgentOptions {
-  server?: string;
+  server?: string[];
   token?: string;
   caChecksum?: string;
   etcd?: boolean;
@@ -96,7 +99,7 @@ export interface AgentOptionSpec {
 }
 
 export const AGENT_OPTIONS: AgentOptionSpec[] = [
-  { key: 'server', flags: '-s, --server <url>', flag: '--server', env: ['PADDOCK_AGENT_SERVER', 'CATTLE_SERVER'], kind: 'value', help: 'URL of the Paddock server, https://host[:port] (required)' },
+  { key: 'server', flags: '-s, --server <url>', flag: '--server', env: ['PADDOCK_AGENT_SERVER', 'CATTLE_SERVER'], kind: 'list', help: 'URL of the Paddock server, https://host[:port] (required); for several replicas a comma-separated list, or repeat the flag: the agent moves to the next when one fails' },
   { key: 'token', flags: '-t, --token <token>', flag: '--token', env: ['PADDOCK_AGENT_TOKEN', 'CATTLE_TOKEN'], kind: 'value', help: "the cluster registration token from the cluster's registration command (required)" },
   { key: 'caChecksum', flags: '-c, --ca-checksum <sha256>', flag: '--ca-checksum', env: ['PADDOCK_AGENT_CA_CHECKSUM', 'CATTLE_CA_CHECKSUM'], kind: 'value', help: "SHA-256 (64 hex chars) of the server's CA certificate; the agent then trusts only that CA. Without it the system trust store is used" },
   { key: 'etcd', flags: '-e, --etcd', flag: '--etcd', env: ['PADDOCK_AGENT_ETCD'], kind: 'boolean', help: 'give the node the etcd role' },
@@ -205,23 +208,30 @@ function parseRoles(raw: RawAgentOptions, env: NodeJS.ProcessEnv): Role[] {
   return ['worker'];
 }
 
-function parseServer(picked: Picked<string> | undefined): string {
-  if (!picked) {
-    throw new AgentConfigError('--server is required (or set CATTLE_SERVER): the URL of the Paddock server, e.g. --server https://paddock.example.com');
-  }
+/** One URL of `--server`, normalised: origin plus path without trailing slashes. */
+function parseServerUrl(value: string, label: string): string {
   let url: URL;
   try {
-    url = new URL(picked.value);
+    url = new URL(value);
   } catch (err) {
-    throw new AgentConfigError(`${picked.label} must be a URL like https://paddock.example.com, got "${picked.value}" (${(err as Error).message})`);
+    throw new AgentConfigError(`${label} must be a URL like https://paddock.example.com, got "${value}" (${(err as Error).message})`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new AgentConfigError(`${picked.label} must be an https:// (or http://) URL, got "${picked.value}"`);
+    throw new AgentConfigError(`${label} must be an https:// (or http://) URL, got "${value}"`);
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new AgentConfigError(`${picked.label} must be a plain https://host[:port] URL without credentials, query or fragment, got "${picked.value}"`);
+    throw new AgentConfigError(`${label} must be a plain https://host[:port] URL without credentials, query or fragment, got "${value}"`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** Every URL of the repeated flags' or the env var's comma lists, checked and normalised; duplicates dropped. */
+function parseServers(picked: Picked<string[]>): string[] {
+  const values = picked.value.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  if (values.length === 0) {
+    throw new AgentConfigError('--server is required (or set CATTLE_SERVER): the URL of the Paddock server, e.g. --server https://paddock.example.com');
+  }
+  return [...new Set(values.map((value) => parseServerUrl(value, picked.label)))];
 }
 
 function parseToken(picked: Picked<string> | undefined): string {
@@ -234,13 +244,14 @@ function parseToken(picked: Picked<string> | undefined): string {
   return picked.value;
 }
 
-function parseChecksum(picked: Picked<string> | undefined, server: string): string | undefined {
+function parseChecksum(picked: Picked<string> | undefined, servers: string[]): string | undefined {
   if (!picked) return undefined;
   if (!/^[0-9a-f]{64}$/i.test(picked.value)) {
     throw new AgentConfigError(`${picked.label} must be a SHA-256 checksum, 64 hex characters, got "${picked.value}" (${picked.value.length} characters)`);
   }
-  if (server.startsWith('http://')) {
-    throw new AgentConfigError(`${picked.label} pins the server's CA certificate, which needs an https:// --server; got ${server}`);
+  const plain = servers.find((server) => server.startsWith('http://'));
+  if (plain !== undefined) {
+    throw new AgentConfigError(`${picked.label} pins the server's CA certificate, which needs an https:// --server; got ${plain}`);
   }
   return picked.value.toLowerCase();
 }
@@ -352,9 +363,9 @@ function parseBoolean(raw: RawAgentOptions, env: NodeJS.ProcessEnv, key: 'cluste
 export function parseAgentConfig(raw: RawAgentOptions, env: NodeJS.ProcessEnv, net?: HostNetwork): AgentConfig {
   let host = net;
   const hostNetwork = () => (host ??= readHostNetwork());
-  const server = parseServer(pickValue(raw, env, 'server'));
+  const servers = parseServers(pickList(raw, env, 'server'));
   const token = parseToken(pickValue(raw, env, 'token'));
-  const caChecksum = parseChecksum(pickValue(raw, env, 'caChecksum'), server);
+  const caChecksum = parseChecksum(pickValue(raw, env, 'caChecksum'), servers);
   const roles = parseRoles(raw, env);
   const nodeName = parseNodeName(pickValue(raw, env, 'nodeName'));
   const labels = parseLabels(pickList(raw, env, 'label'));
@@ -370,5 +381,5 @@ export function parseAgentConfig(raw: RawAgentOptions, env: NodeJS.ProcessEnv, n
   const internalGiven = pickValue(raw, env, 'internalAddress');
   const internalAddress = internalGiven && !clusterAgent ? parseAddress(internalGiven, hostNetwork) : undefined;
 
-  return { server, token, caChecksum, roles, nodeName, address, internalAddress, labels, taints, logLevel, allow, pingTimeoutMs, clusterAgent, serviceAccountDir };
+  return { servers, token, caChecksum, roles, nodeName, address, internalAddress, labels, taints, logLevel, allow, pingTimeoutMs, clusterAgent, serviceAccountDir };
 }

@@ -8,7 +8,7 @@ import type { AgentConfig } from './config.js';
 import { collectFacts, goArch, parseOsRelease, shortHostname, type NodeFacts } from './facts.js';
 
 const CONFIG: AgentConfig = {
-  server: 'https://paddock.example.com',
+  servers: ['https://paddock.example.com'],
   token: 'x'.repeat(54),
   caChecksum: undefined,
   roles: ['etcd', 'worker'],

@@ -7,26 +7,29 @@ import type { AgentConfig } from './config.js';
 import { keepConnected } from './connection.js';
 import { dialPolicy } from './dial-policy.js';
 import { collectFacts } from './facts.js';
-import { fetchTrustedCa } from './trust.js';
+import { ServerTrust } from './trust.js';
 
 export const AGENT_VERSION = 'v0.1.0';
 
 /**
- * The agent's life: pin the server's CA (refusing a wrong checksum before anything else), collect the
- * node's facts (or, as a cluster agent, its cluster's API), then keep the tunnel up until the node or cluster
- * is removed (exit 0), the server refuses the token or the facts (exit 1), or the process is told to stop (exit 0).
+ * The agent's life: pin the server's CA, from the first of its servers that serves one matching the checksum
+ * (refusing a wrong checksum before anything else), collect the node's facts (or, as a cluster agent, its
+ * cluster's API), then keep the tunnel up, starting with that server, until the node or cluster is removed
+ * (exit 0), the server refuses the token or the facts (exit 1), or the process is told to stop (exit 0).
  */
 export async function runAgent(config: AgentConfig): Promise<number> {
   const logger = pino({ level: config.logLevel, base: { svc: 'paddock-agent' } });
-  const ca = await fetchTrustedCa({ server: config.server, caChecksum: config.caChecksum });
+  const trust = new ServerTrust(config.caChecksum);
+  // The other servers' CAs are checked the same way when the agent first moves to them.
+  const first = await trust.firstTrusted(config.servers);
   const identity = config.clusterAgent ? await clusterAgentIdentity(config) : await nodeIdentity(config);
-  logger.info({ server: config.server, ...identity.describe, pinnedCa: ca !== undefined }, 'starting agent');
+  logger.info({ servers: config.servers, ...identity.describe, pinnedCa: config.caChecksum !== undefined }, 'starting agent');
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   const outcome = await keepConnected({
-    server: config.server,
+    server: startingAt(config.servers, first),
     token: config.token,
-    ca,
+    ca: (server) => trust.caFor(server),
     params: identity.params,
     allow: identity.allow,
     limits: { pingTimeoutMs: config.pingTimeoutMs, pingIntervalMs: Math.floor(Math.min(5_000, config.pingTimeoutMs / 3)) },
@@ -45,6 +48,12 @@ export async function runAgent(config: AgentConfig): Promise<number> {
       return 0;
   }
 }
+
+/** The same round robin order, beginning with `first`. */
+const startingAt = (servers: string[], first: string): string[] => {
+  const at = Math.max(0, servers.indexOf(first));
+  return [...servers.slice(at), ...servers.slice(0, at)];
+};
 
 /** Who this agent speaks for: the registration params it sends, and what the server may reach through it. */
 interface AgentIdentity {

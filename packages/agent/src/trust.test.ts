@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { acceptedChecksums, CACERTS_PATH, fetchTrustedCa, normaliseCaPem, tlsOptionsFor, TrustError } from './trust.js';
+import { acceptedChecksums, CACERTS_PATH, fetchTrustedCa, normaliseCaPem, ServerTrust, tlsOptionsFor, TrustError } from './trust.js';
 
 /** A self-signed certificate for 127.0.0.1 (its own CA), as openssl writes it (ending in "\n"). */
 function makeCert(dir: string, name: string): { cert: string; key: string } {
@@ -83,6 +83,15 @@ async function trustError(promise: Promise<unknown>, ...parts: string[]): Promis
     return true;
   });
   return message;
+}
+
+/** An https URL on 127.0.0.1 where nothing listens. */
+async function closedUrl(): Promise<string> {
+  const closed = createServer({ cert: ca.cert, key: ca.key });
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
+  return `https://127.0.0.1:${port}`;
 }
 
 /** GET over verified TLS with the given options; resolves with the status or rejects with the TLS error. */
@@ -226,12 +235,10 @@ describe('fetchTrustedCa', () => {
     });
 
     test('an unreachable server: the URL and the OS error', async () => {
-      const closed = createServer({ cert: ca.cert, key: ca.key });
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const port = (closed.address() as AddressInfo).port;
-      await new Promise((resolve) => closed.close(resolve));
-      const url = `https://127.0.0.1:${port}${CACERTS_PATH}`;
-      await trustError(fetchTrustedCa({ server: `https://127.0.0.1:${port}`, caChecksum: serverChecksum(value) }), `could not reach ${url}`, 'ECONNREFUSED', '--server');
+      const closed = await closedUrl();
+      const promise = fetchTrustedCa({ server: closed, caChecksum: serverChecksum(value) });
+      await trustError(promise, `could not reach ${closed}${CACERTS_PATH}`, 'ECONNREFUSED', '--server');
+      await promise.catch((err: TrustError) => assert.equal(err.reason, 'unreachable'));
     });
 
     test('a server that does not answer in time', async () => {
@@ -239,12 +246,63 @@ describe('fetchTrustedCa', () => {
         // never answers; the connection is closed in after()
       };
       const started = Date.now();
-      await trustError(fetchTrustedCa({ server: base, caChecksum: serverChecksum(value) }, { timeoutMs: 200 }), `no answer from ${base}${CACERTS_PATH} within 0.2s`);
+      const promise = fetchTrustedCa({ server: base, caChecksum: serverChecksum(value) }, { timeoutMs: 200 });
+      await trustError(promise, `no answer from ${base}${CACERTS_PATH} within 0.2s`);
       assert.ok(Date.now() - started < 5000);
+      await promise.catch((err: TrustError) => assert.equal(err.reason, 'unreachable'));
     });
 
     test('an http:// server cannot have its CA pinned', async () => {
       await trustError(fetchTrustedCa({ server: 'http://127.0.0.1:1', caChecksum: serverChecksum(value) }), 'http://127.0.0.1:1', 'not https');
     });
+  });
+});
+
+describe('ServerTrust: one checksum, checked on each server', () => {
+  /** `${base}/a`, `${base}/b`, ... stand for replicas: each serves its cacerts under its path; `/other` serves another CA. */
+  beforeEach(() => {
+    handler = (req, res) => serveValue(req.url?.startsWith('/other/') ? other.cert.trim() : value)(req, res);
+  });
+
+  test("each server's CA is fetched and checked the first time only", async () => {
+    const trust = new ServerTrust(serverChecksum(value));
+    assert.equal(await trust.caFor(`${base}/a`), `${value}\n`);
+    assert.equal(await trust.caFor(`${base}/a`), `${value}\n`);
+    assert.equal(await trust.caFor(`${base}/b`), `${value}\n`);
+    assert.deepEqual(requests, [`/a${CACERTS_PATH}`, `/b${CACERTS_PATH}`]);
+  });
+
+  test('a server with another CA is refused as untrusted, whichever server was checked first', async () => {
+    const trust = new ServerTrust(serverChecksum(value));
+    await trust.caFor(`${base}/a`);
+    const refused = trust.caFor(`${base}/other`);
+    await trustError(refused, `${base}/other${CACERTS_PATH}`, 'a man in the middle');
+    await refused.catch((err: TrustError) => assert.equal(err.reason, 'untrusted'));
+  });
+
+  test('firstTrusted: the first server that serves the CA, past unreachable ones; checks each once', async () => {
+    const down = await closedUrl();
+    const trust = new ServerTrust(serverChecksum(value));
+    assert.equal(await trust.firstTrusted([down, `${base}/b`, `${base}/c`]), `${base}/b`);
+    assert.deepEqual(requests, [`/b${CACERTS_PATH}`]);
+    await trust.caFor(`${base}/b`);
+    assert.deepEqual(requests, [`/b${CACERTS_PATH}`]);
+  });
+
+  test('firstTrusted with one server throws exactly its error; with several, one naming them all', async () => {
+    const down = await closedUrl();
+    const sum = serverChecksum(value);
+    const single = await trustError(new ServerTrust(sum).firstTrusted([down]), `could not reach ${down}${CACERTS_PATH}`);
+    assert.ok(!single.includes('no server could be trusted'));
+    const all = new ServerTrust(sum).firstTrusted([down, `${base}/other`]);
+    await trustError(all, 'no server could be trusted', `could not reach ${down}${CACERTS_PATH}`, `${base}/other${CACERTS_PATH} has checksum`);
+    await all.catch((err: TrustError) => assert.equal(err.reason, 'untrusted'));
+  });
+
+  test('without a checksum nothing is fetched: the first server, the system store for all', async () => {
+    const trust = new ServerTrust(undefined);
+    assert.equal(await trust.firstTrusted([`${base}/a`, `${base}/b`]), `${base}/a`);
+    assert.equal(await trust.caFor(`${base}/b`), undefined);
+    assert.deepEqual(requests, []);
   });
 });

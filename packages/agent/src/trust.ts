@@ -10,9 +10,15 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** sha256 of empty input: what `... | jq -r .value | sha256sum` prints when curl got nothing. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** The server's CA could not be fetched or did not match `--ca-checksum`; the message is one line for the operator. */
+/**
+ * The server's CA could not be fetched (`unreachable`: no answer at all) or the answer is not a CA matching
+ * `--ca-checksum` (`untrusted`); the message is one line for the operator.
+ */
 export class TrustError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: 'unreachable' | 'untrusted' = 'untrusted',
+  ) {
     super(message);
     this.name = 'TrustError';
   }
@@ -55,10 +61,10 @@ function getInsecure(url: string, timeoutMs: number): Promise<RawAnswer> {
     };
     const fail = (err: Error) => {
       clearTimeout(timer);
-      reject(stopped ?? new TrustError(`could not reach ${url} (${err.message}): check that --server is right and the server is running and reachable from this node`));
+      reject(stopped ?? new TrustError(`could not reach ${url} (${err.message}): check that --server is right and the server is running and reachable from this node`, 'unreachable'));
     };
     const timer = setTimeout(() => {
-      stop(new TrustError(`no answer from ${url} within ${timeoutMs / 1000}s: check that --server is right and the server is reachable from this node`));
+      stop(new TrustError(`no answer from ${url} within ${timeoutMs / 1000}s: check that --server is right and the server is reachable from this node`, 'unreachable'));
     }, timeoutMs);
     req.on('error', fail);
     req.on('response', (res) => {
@@ -144,6 +150,54 @@ export async function fetchTrustedCa(
     throw new TrustError(`the CA certificate from ${url} has checksum ${actual}${alsoNormalised}, expected ${expected} from --ca-checksum: ${howTo}; a different value means a different server or a man in the middle${emptyHint}`);
   }
   return pem;
+}
+
+/**
+ * The CA to trust for each of the agent's servers (replicas of one server, so one CA and one checksum): each
+ * server's own cacerts is checked with `fetchTrustedCa` before the agent first connects to it, and its CA is
+ * remembered once it matched. Without a checksum nothing is fetched and every server uses the system store.
+ */
+export class ServerTrust {
+  readonly #caChecksum: string | undefined;
+  readonly #timeoutMs: number | undefined;
+  readonly #pinned = new Map<string, string>();
+
+  constructor(caChecksum: string | undefined, options: { timeoutMs?: number } = {}) {
+    this.#caChecksum = caChecksum;
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  /** The CA PEM to trust for `server` (undefined: the system store); fetched and checked the first time. Throws TrustError. */
+  async caFor(server: string): Promise<string | undefined> {
+    if (this.#caChecksum === undefined) return undefined;
+    const known = this.#pinned.get(server);
+    if (known !== undefined) return known;
+    const pem = await fetchTrustedCa({ server, caChecksum: this.#caChecksum }, { timeoutMs: this.#timeoutMs });
+    if (pem !== undefined) this.#pinned.set(server, pem);
+    return pem;
+  }
+
+  /**
+   * Checks `servers` in order until one serves the CA of the checksum, as the agent does before anything
+   * else, and returns that server (the first one when there is no checksum). When none does, throws the
+   * TrustError of the only server, or one naming every server's problem.
+   */
+  async firstTrusted(servers: readonly string[]): Promise<string> {
+    const errors: TrustError[] = [];
+    for (const server of servers) {
+      try {
+        await this.caFor(server);
+        return server;
+      } catch (err) {
+        if (!(err instanceof TrustError)) throw err;
+        errors.push(err);
+      }
+    }
+    const [only] = errors;
+    if (errors.length === 1 && only) throw only;
+    const reason = errors.every((e) => e.reason === 'unreachable') ? 'unreachable' : 'untrusted';
+    throw new TrustError(`no server could be trusted: ${errors.map((e) => e.message).join('; and ')}`, reason);
+  }
 }
 
 /** TLS options for node:https and ws that trust only the given CA PEM, or the system store when undefined. */
