@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -19,6 +20,9 @@ import { Authenticator } from './auth/authenticate.js';
 import { LoginThrottle } from './auth/throttle.js';
 import type { ServerConfig } from './config/config.js';
 import { Informer } from './informer/informer.js';
+import { sendStatus } from './k8s/status.js';
+import { afterCatchingUp, ReadBarrier } from './replicas/read-barrier.js';
+import { toApiError } from './api/error-handler.js';
 import { buildApiVersions, buildAuthorizer, STORED_KINDS, type Informers } from './kinds.js';
 import { ensureLocalCluster } from './resources/clusters/bootstrap.js';
 import { ensureBuiltinRoles } from './resources/rbac/bootstrap.js';
@@ -277,15 +281,31 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   });
 
   const { informers, running } = await startInformers(store, logger, stop.signal);
+  // Replicas serve reads from caches that trail the others' writes: requests first wait until they caught up.
+  const readBarrier = store instanceof EtcdStore ? new ReadBarrier(store, Object.values(informers) as Informer<unknown>[]) : undefined;
   const settings = new Settings(informers.setting, definitions, config.settingsFromEnv);
   // Five failures per user; a client address (possibly shared behind NAT) gets more before it is slowed.
   const throttle = new LoginThrottle({ freeFailures: (key) => (key.startsWith('ip:') ? 30 : 5) });
   const authorizer = buildAuthorizer(informers);
   const registry = new TunnelRegistry(now);
-  const dialer = new Dialer(registry, (nodeId) => {
+  const roleOf = (nodeId: string) => {
     const node = informers.node.get(nodeId);
     return node && { controlPlane: node.data.controlPlane === true };
+  };
+  // Controllers run on one replica at a time, the leader; their writes are refused once it no longer leads.
+  // A tunnel another replica holds is dialed through that replica.
+  const replication = await openReplication({
+    datastore: config.datastore,
+    etcd,
+    store,
+    registry,
+    localDialer: new Dialer(registry, roleOf),
+    ca: () => tls.current().cacerts,
+    bindAddress: config.bindAddress,
+    logger,
+    signal: stop.signal,
   });
+  const dialer = new Dialer(registry, roleOf, replication.remote);
   const upstreams = new ClusterUpstreams(informers.cluster, dialer, localClusterAccess(config, logger));
   const namespaces = new ClusterNamespaces(upstreams, logger.child({ component: 'namespaces' }));
   const kubeNodes = new ClusterNodes(upstreams, logger.child({ component: 'kube-nodes' }));
@@ -310,9 +330,10 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     // The Kubernetes proxy streams raw bodies both ways: it takes its requests before fastify parses any.
     serverFactory: (handler) =>
       keepAlive(
-        createHttpsServer({ cert: tls.current().certPem, key: tls.current().keyPem }, (req, res) =>
-          k8sProxy.owns(req.url) ? k8sProxy.handle(req, res) : handler(req, res),
-        ),
+        createHttpsServer({ cert: tls.current().certPem, key: tls.current().keyPem }, (req, res) => {
+          if (!k8sProxy.owns(req.url)) return handler(req, res);
+          afterCatchingUp(readBarrier, () => k8sProxy.handle(req, res), (err) => sendStatus(res, 503, toApiError(err).message));
+        }),
       ),
     // Requests are not logged one by one (costly on the hot path); failures are, by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -323,6 +344,12 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     frameworkErrors: (err, req, reply) => sendError(reply, req, err),
     forceCloseConnections: 'idle',
   });
+  if (readBarrier) {
+    const barrier = readBarrier;
+    app.addHook('onRequest', async (req) => {
+      if (req.url !== '/ping') await barrier.wait();
+    });
+  }
   const auditHooks = new AuditHooks(audit);
   auditHooks.register(app);
   registerApiRoutes(app, {
@@ -358,18 +385,20 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     authenticator,
     onFinished: (record) => audit.record(record),
   });
-  app.server.on('upgrade', (req, socket, head) => {
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (subscriptions.handleUpgrade(req, socket, head)) return;
     if (k8sProxy.handleUpgrade(req, socket, head)) return;
+    if (replication.handleUpgrade(req, socket, head)) return;
     if (!tunnels.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-  });
+  };
+  app.server.on('upgrade', (req, socket, head) =>
+    afterCatchingUp(readBarrier, () => upgrade(req, socket, head), (err) => socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n${toApiError(err).message}\n`)),
+  );
 
   // Controllers stop first on shutdown: closing thousands of tunnels then writes no statuses (the next
   // start marks nodes without a tunnel unavailable anyway).
   const stopControllers = new AbortController();
   setMaxListeners(100, stopControllers.signal);
-  // Controllers run on one replica at a time, the leader; their writes are refused once it no longer leads.
-  const replication = await openReplication({ datastore: config.datastore, etcd, store, registry, logger, signal: stop.signal });
   const { gate, controllerStore } = replication;
   const campaign = replication.leadership.campaign(stopControllers.signal).catch((err: unknown) => logger.error({ err }, 'leader election ended'));
   const probes = new Map<string, ClusterProbe>();
@@ -450,6 +479,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   };
   try {
     const httpsPort = await listen(app.server, config.httpsPort, config.bindAddress, '--https-port');
+    replication.listening(httpsPort);
     let httpPort: number | undefined;
     if (config.httpPort !== 0) {
       httpServer = redirectServer(httpsPort);

@@ -121,6 +121,17 @@ describe('targets', () => {
     assert.match(parseConnectAddress('tcp/a b:80') as string, /not allowed/);
   });
 
+  test('via addresses (between server replicas)', () => {
+    const target = { host: '10.43.0.1', port: 443, via: 'c-abc12:m-xyz34' };
+    assert.equal(formatConnectAddress(target), 'via/c-abc12:m-xyz34/tcp/10.43.0.1:443');
+    assert.deepEqual(parseConnectAddress('via/c-abc12:m-xyz34/tcp/10.43.0.1:443'), target);
+    assert.deepEqual(parseConnectAddress('via/c-abc12/tcp/[fd00::1]:6443'), { host: 'fd00::1', port: 6443, via: 'c-abc12' });
+    assert.match(parseConnectAddress('via/c-abc12') as string, /via\/<id>/);
+    assert.match(parseConnectAddress('via//tcp/a:1') as string, /not a node or cluster id/);
+    assert.match(parseConnectAddress('via/a b/tcp/a:1') as string, /not a node or cluster id/);
+    assert.match(parseConnectAddress('via/a/via/b/tcp/a:1') as string, /nested via/);
+  });
+
   test('host:port strings', () => {
     assert.deepEqual(parseHostPort('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
     assert.match(parseHostPort('127.0.0.1:99999') as string, /port/);

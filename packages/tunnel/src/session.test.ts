@@ -111,6 +111,20 @@ describe('TunnelSession streams', () => {
     await assert.rejects(client.open({ host: '127.0.0.1', port }), (err: unknown) => err instanceof TunnelDialError && err.reason === 'this side does not dial');
   });
 
+  test('a target with via is refused unless the side accepts via; then the dial function gets it', async (t) => {
+    const env = new TestEnv();
+    t.after(() => env.close());
+    const { port } = await env.echoServer();
+    const plain = await env.tunnelPair();
+    await assert.rejects(plain.server.open({ host: '127.0.0.1', port, via: 'c-abc12:m-xyz34' }), (err: unknown) => err instanceof TunnelDialError && err.reason === 'this side does not forward (via)');
+    const vias: (string | undefined)[] = [];
+    const forwarding = await env.tunnelPair({ client: { acceptVia: true, dial: (target, signal) => (vias.push(target.via), dialTcp(target, signal)) } });
+    const stream = await forwarding.server.open({ host: '127.0.0.1', port, via: 'c-abc12:m-xyz34' });
+    stream.end('forwarded');
+    assert.equal((await readAll(stream)).toString(), 'forwarded');
+    assert.deepEqual(vias, ['c-abc12:m-xyz34']);
+  });
+
   test('maxStreams: a Connect beyond it is refused, below it works again', async (t) => {
     const env = new TestEnv();
     t.after(() => env.close());

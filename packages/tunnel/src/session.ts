@@ -19,6 +19,8 @@ export interface TunnelSessionOptions {
   dial?: DialFunction;
   /** Checked before dialing: `true` to allow, or the refusal reason the opener sees. */
   allow?: AllowFunction;
+  /** Accept `Connect`s whose target names a `via` (server replicas forwarding to each other). Default false. */
+  acceptVia?: boolean;
   limits?: Partial<TunnelLimits>;
   logger?: TunnelLogger;
 }
@@ -70,6 +72,7 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
   readonly #ws: WebSocket;
   readonly #dial: DialFunction | undefined;
   readonly #allow: AllowFunction | undefined;
+  readonly #acceptVia: boolean;
   readonly #log: TunnelLogger;
   readonly #liveness: Liveness;
   /** Streams live on the wire (opening, open, half-closed), by id. */
@@ -95,6 +98,7 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
     this.#ws = ws;
     this.#dial = options.dial;
     this.#allow = options.allow;
+    this.#acceptVia = options.acceptVia ?? false;
     this.#log = options.logger ?? silentLogger;
     this.#nextId = options.role === 'server' ? 1 : 2;
     this.#sink = {
@@ -321,6 +325,7 @@ export class TunnelSession extends EventEmitter<{ close: [reason: string] }> {
     if (typeof target === 'string') return this.#refuse(id, address, target);
     if (this.#streams.size >= this.limits.maxStreams) return this.#refuse(id, address, `too many streams (limit ${this.limits.maxStreams})`);
     if (!dial) return this.#refuse(id, address, 'this side does not dial');
+    if (target.via !== undefined && !this.#acceptVia) return this.#refuse(id, address, 'this side does not forward (via)');
     const refusal = refusalFor(this.#allow, target);
     if (refusal !== undefined) return this.#refuse(id, address, refusal);
     const stream = new TunnelStream(this.#sink, id, target, this.limits);

@@ -4,19 +4,28 @@ import { isIP } from 'node:net';
 export interface DialTarget {
   host: string;
   port: number;
+  /**
+   * Between server replicas only: the node or cluster whose agent the receiving replica dials through
+   * (its session key, e.g. `c-abc12:m-xyz34`). Agents refuse targets with `via`.
+   */
+  via?: string;
 }
 
 const MAX_HOST_LENGTH = 255;
 const TCP_PREFIX = 'tcp/';
+const VIA_PREFIX = 'via/';
+/** A session key: what node and cluster ids are made of. */
+const VIA_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,252}$/;
 
 /** `host:port`, with brackets around an IPv6 address (`[fd00::1]:6443`). */
 export function formatHostPort(target: DialTarget): string {
   return isIP(target.host) === 6 ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
 }
 
-/** The `Connect` payload for a target: `tcp/<host>:<port>`. */
+/** The `Connect` payload for a target: `tcp/<host>:<port>`, or `via/<via>/tcp/<host>:<port>`. */
 export function formatConnectAddress(target: DialTarget): string {
-  return TCP_PREFIX + formatHostPort(target);
+  const address = TCP_PREFIX + formatHostPort(target);
+  return target.via === undefined ? address : `${VIA_PREFIX}${target.via}/${address}`;
 }
 
 /** Checks a target; returns it with brackets stripped from the host, or a message saying what is wrong. */
@@ -29,7 +38,9 @@ export function checkTarget(target: DialTarget): DialTarget | string {
   if (host.includes(':') && isIP(host) !== 6) return `host "${host}" is not a host name or IP address`;
   const port = target.port;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return `port ${String(port)} must be 1 to 65535`;
-  return { host, port };
+  if (target.via === undefined) return { host, port };
+  if (typeof target.via !== 'string' || !VIA_PATTERN.test(target.via)) return `via "${String(target.via).slice(0, 64)}" is not a node or cluster id`;
+  return { host, port, via: target.via };
 }
 
 /** Parses `host:port` or `[ipv6]:port`; returns the target or a message saying what is wrong. */
@@ -39,8 +50,15 @@ export function parseHostPort(text: string): DialTarget | string {
   return checkTarget({ host: match[1] ?? match[2] ?? '', port: Number(match[3]) });
 }
 
-/** Parses a `Connect` payload; only `tcp/<host>:<port>` is supported. */
+/** Parses a `Connect` payload: `tcp/<host>:<port>`, or `via/<via>/tcp/<host>:<port>`. */
 export function parseConnectAddress(address: string): DialTarget | string {
+  if (address.startsWith(VIA_PREFIX)) {
+    const slash = address.indexOf('/', VIA_PREFIX.length);
+    if (slash < 0) return `unsupported address "${address.slice(0, 64)}": via/<id>/tcp/<host>:<port>`;
+    const inner = parseConnectAddress(address.slice(slash + 1));
+    if (typeof inner === 'string' || inner.via !== undefined) return typeof inner === 'string' ? inner : `nested via in "${address.slice(0, 64)}"`;
+    return checkTarget({ ...inner, via: address.slice(VIA_PREFIX.length, slash) });
+  }
   if (!address.startsWith(TCP_PREFIX)) return `unsupported address "${address.slice(0, 64)}": only tcp/<host>:<port>`;
   return parseHostPort(address.slice(TCP_PREFIX.length));
 }

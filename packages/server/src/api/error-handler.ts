@@ -1,3 +1,4 @@
+import { ReadBarrierTimeoutError } from '../replicas/read-barrier.js';
 import { StoreAlreadyExistsError, StoreConflictError, StoreNotFoundError } from '../store/types.js';
 import { ApiError } from './errors.js';
 import { BODY_LIMIT } from './limits.js';
@@ -40,6 +41,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof StoreNotFoundError) return new ApiError('NotFound', err.message);
   if (err instanceof StoreConflictError) return new ApiError('Conflict', err.message);
   if (err instanceof StoreAlreadyExistsError) return new ApiError('AlreadyExists', err.message);
+  if (err instanceof ReadBarrierTimeoutError) return new ApiError('ServiceUnavailable', err.message);
   if (typeof err === 'object' && err !== null) {
     const mapped = fromFastify(err as HttpLikeError);
     if (mapped) return mapped;

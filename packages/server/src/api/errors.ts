@@ -33,6 +33,7 @@ export const ErrorCodes = {
   ServerError: 500,
   NotImplemented: 501,
   ClusterUnavailable: 503,
+  ServiceUnavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

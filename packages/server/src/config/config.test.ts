@@ -61,6 +61,19 @@ describe('parseServerConfig', () => {
     configError(() => parseServerConfig({ datastore: 'etcd', etcdEndpoints: 'https://a:1', etcdCertfile: '/c' }, {}), '--etcd-keyfile');
   });
 
+  test('the address other replicas reach this one at', () => {
+    const advertise = (value: string) => {
+      const config = parseServerConfig({ datastore: 'etcd', etcdEndpoints: 'http://e:2379', advertiseAddress: value }, {}).datastore;
+      return config.type === 'etcd' ? config.advertise : undefined;
+    };
+    assert.deepEqual(advertise('10.0.0.7'), { host: '10.0.0.7' });
+    assert.deepEqual(advertise('paddock-1.internal:8443'), { host: 'paddock-1.internal', port: 8443 });
+    assert.deepEqual(advertise('[fd00::7]:443'), { host: 'fd00::7', port: 443 });
+    const fromEnv = parseServerConfig({}, { PADDOCK_DATASTORE: 'etcd', PADDOCK_ETCD_ENDPOINTS: 'http://e:2379', PADDOCK_ADVERTISE_ADDRESS: '10.0.0.8' }).datastore;
+    assert.deepEqual(fromEnv.type === 'etcd' && fromEnv.advertise, { host: '10.0.0.8' });
+    for (const bad of ['', 'https://x', 'a b', 'host:0', 'host:99999', '[nothex]:1']) configError(() => advertise(bad), '--advertise-address');
+  });
+
   test('PADDOCK_* environment variables are used when no flag is given', () => {
     const config = parseServerConfig({}, {
       PADDOCK_DATA_DIR: '/var/lib/paddock',

@@ -35,7 +35,13 @@ export interface AuditConfig {
 /** Where state lives: the embedded SQLite file under the data dir, or an etcd cluster. */
 export type DatastoreConfig =
   | { type: 'sqlite' }
-  | { type: 'etcd'; endpoints: string[]; prefix: string; caFile?: string; certFile?: string; keyFile?: string };
+  | { type: 'etcd'; endpoints: string[]; prefix: string; caFile?: string; certFile?: string; keyFile?: string; advertise?: AdvertiseAddress };
+
+/** Where the other replicas reach this one (`--advertise-address`); the port defaults to the HTTPS port. */
+export interface AdvertiseAddress {
+  host: string;
+  port?: number;
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -71,6 +77,7 @@ export interface RawServerOptions {
   etcdCertfile?: string;
   etcdKeyfile?: string;
   etcdPrefix?: string;
+  advertiseAddress?: string;
   kubeconfig?: string;
 }
 
@@ -101,6 +108,12 @@ export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: s
   { flag: 'etcdCertfile', cli: '--etcd-certfile <file>', env: 'PADDOCK_ETCD_CERTFILE', help: 'client certificate for etcd' },
   { flag: 'etcdKeyfile', cli: '--etcd-keyfile <file>', env: 'PADDOCK_ETCD_KEYFILE', help: 'private key of --etcd-certfile' },
   { flag: 'kubeconfig', cli: '--kubeconfig <file>', env: 'PADDOCK_KUBECONFIG', help: 'kubeconfig of the Kubernetes Paddock runs on (the local cluster); in a pod, its own cluster is used' },
+  {
+    flag: 'advertiseAddress',
+    cli: '--advertise-address <host[:port]>',
+    env: 'PADDOCK_ADVERTISE_ADDRESS',
+    help: 'where the other replicas reach this one (with --datastore etcd); default: --bind-address if it names one, else this host\'s first non-loopback IPv4, at the HTTPS port',
+  },
   { flag: 'etcdPrefix', cli: '--etcd-prefix <prefix>', env: 'PADDOCK_ETCD_PREFIX', help: 'key prefix of Paddock\'s data in etcd', default: '/paddock' },
 ];
 
@@ -181,7 +194,18 @@ function datastoreConfig(pick: (flag: keyof RawServerOptions) => string | undefi
   if ((caFile || certFile) && !endpoints[0]?.startsWith('https:')) throw new ConfigError('--etcd-cafile/--etcd-certfile need https:// --etcd-endpoints');
   const prefix = pick('etcdPrefix') ?? '/paddock';
   if (!prefix.startsWith('/') || prefix.length < 2) throw new ConfigError(`--etcd-prefix must start with / and name something, got "${prefix}"`);
-  return { type, endpoints, prefix, ...(caFile ? { caFile } : {}), ...(certFile ? { certFile, keyFile } : {}) };
+  const advertiseText = pick('advertiseAddress');
+  const advertise = advertiseText === undefined ? undefined : advertiseAddress(advertiseText);
+  return { type, endpoints, prefix, ...(caFile ? { caFile } : {}), ...(certFile ? { certFile, keyFile } : {}), ...(advertise ? { advertise } : {}) };
+}
+
+/** `host`, `host:port`, `[v6]` or `[v6]:port`. */
+function advertiseAddress(text: string): AdvertiseAddress {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::(\d{1,5}))?$/.exec(text.trim());
+  const host = match?.[1] ?? match?.[2];
+  if (!match || !host) throw new ConfigError(`--advertise-address must be host, host:port or [ipv6]:port, got "${text}"`);
+  if (match[3] === undefined) return { host };
+  return { host, port: port(match[3], '--advertise-address', false) };
 }
 
 /** Checks raw options (flags win over PADDOCK_* env, env over defaults) and builds the config. */

@@ -4,12 +4,19 @@ import { Informer } from '../informer/informer.js';
 import type { Logger as PinoLogger } from 'pino';
 import { connectEtcd, type EtcdConnectionOptions } from '../store/etcd/etcd-client.js';
 import type { ResourceStore } from '../store/types.js';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TunnelLimits } from '@paddock/tunnel';
+import type { RemoteDialer } from '../tunnel/dialer.js';
 import type { TunnelRegistry } from '../tunnel/registry.js';
 import { localSessions, type NodeSessions } from '../tunnel/sessions.js';
 import { EtcdLeadership } from './etcd-leadership.js';
 import { fencedStore } from './fenced-store.js';
 import { leaderGate } from './gate.js';
 import { LocalLeadership, type Leadership } from './leadership.js';
+import { PeerDialer } from './peer-dialer.js';
+import { PeerEndpoint, type LocalDialer } from './peer-endpoint.js';
+import { advertisedAddress, loadPeerSecret } from './peer-protocol.js';
 import { REPLICA_KIND, ReplicaPresence, type ReplicaData } from './presence.js';
 import { ReplicaSessions } from './replica-sessions.js';
 
@@ -22,9 +29,15 @@ export interface Replication {
   controllerStore: ResourceStore;
   /** Where agents' tunnels are: this server's, and (with replicas) every live replica's. */
   sessions: NodeSessions;
+  /** Dials through tunnels other replicas hold; undefined alone on SQLite. */
+  remote: RemoteDialer | undefined;
+  /** Takes other replicas' peer connections (an HTTP upgrade); false for other requests. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Tells the other replicas where this one listens, once it does. */
+  listening(httpsPort: number): void;
   /** Ends when `signal` aborts and the presence record is gone. */
   running: Promise<void>;
-  /** Closes the election's etcd connection (after the campaign ended). */
+  /** Closes peer connections and the election's etcd connection (after the campaign ended). */
   close(): void;
 }
 
@@ -34,6 +47,12 @@ export interface ReplicationOptions {
   etcd: EtcdConnectionOptions | undefined;
   store: ResourceStore;
   registry: TunnelRegistry;
+  /** Dials through this replica's own tunnels, for other replicas. */
+  localDialer: LocalDialer;
+  /** The CA the replicas share (PEM), which peers' certificates are checked against. */
+  ca: () => string;
+  bindAddress: string;
+  tunnelLimits?: Partial<TunnelLimits>;
   logger: PinoLogger;
   signal: AbortSignal;
 }
@@ -46,7 +65,15 @@ export interface ReplicationOptions {
 export async function openReplication(o: ReplicationOptions): Promise<Replication> {
   if (o.datastore.type === 'sqlite' || !o.etcd) {
     const leadership = new LocalLeadership();
-    return { ...gated(leadership, o.store), sessions: localSessions(o.registry), running: Promise.resolve(), close: () => undefined };
+    return {
+      ...gated(leadership, o.store),
+      sessions: localSessions(o.registry),
+      remote: undefined,
+      handleUpgrade: () => false,
+      listening: () => undefined,
+      running: Promise.resolve(),
+      close: () => undefined,
+    };
   }
   const client = connectEtcd(o.etcd);
   const key = `${o.datastore.prefix.replace(/\/+$/, '')}-election/controllers`;
@@ -55,9 +82,36 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
   const informing = replicas.run(o.signal);
   await replicas.synced(o.signal);
   const sessions = new ReplicaSessions(o.registry, replicas, leadership.identity);
-  const presence = new ReplicaPresence({ store: o.store, identity: leadership.identity, registry: o.registry, logger: o.logger.child({ component: 'replica-presence' }) });
+  let address: string | undefined;
+  const presence = new ReplicaPresence({
+    store: o.store,
+    identity: leadership.identity,
+    registry: o.registry,
+    address: () => address,
+    logger: o.logger.child({ component: 'replica-presence' }),
+  });
   const running = Promise.all([informing, sessions.run(o.signal), presence.run(o.signal)]).then(() => undefined);
-  return { ...gated(leadership, o.store), sessions, running, close: () => client.close() };
+  const secret = await loadPeerSecret(o.store);
+  const peerLogger = o.logger.child({ component: 'peers' });
+  const remote = new PeerDialer({ identity: leadership.identity, secret, holders: sessions, ca: o.ca, limits: o.tunnelLimits, logger: peerLogger });
+  const endpoint = new PeerEndpoint({ secret, dialer: o.localDialer, limits: o.tunnelLimits, logger: peerLogger });
+  const etcd = o.datastore;
+  return {
+    ...gated(leadership, o.store),
+    sessions,
+    remote,
+    handleUpgrade: (req, socket, head) => endpoint.handleUpgrade(req, socket, head),
+    listening: (httpsPort) => {
+      address = advertisedAddress(etcd.advertise, o.bindAddress, httpsPort);
+      presence.touch();
+    },
+    running,
+    close: () => {
+      remote.close();
+      endpoint.close();
+      client.close();
+    },
+  };
 }
 
 function gated(leadership: Leadership, store: ResourceStore) {

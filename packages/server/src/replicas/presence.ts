@@ -13,6 +13,8 @@ export interface ReplicaData {
   /** Wall-clock ms of the last write; older than `staleMs` and the replica counts as gone. */
   heartbeatAt: number;
   staleMs: number;
+  /** `host:port` where other replicas reach this one (see peer-protocol.ts); unset until it listens. */
+  address?: string;
 }
 
 export interface ReplicaPresenceOptions {
@@ -22,6 +24,8 @@ export interface ReplicaPresenceOptions {
   logger: Logger;
   /** How often the record is written at the latest (sooner when the sessions change). Default 3 s. */
   intervalMs?: number;
+  /** Where other replicas reach this one, once known. */
+  address?: () => string | undefined;
 }
 
 const DEFAULT_INTERVAL_MS = 3_000;
@@ -43,10 +47,13 @@ export class ReplicaPresence {
   constructor(options: ReplicaPresenceOptions) {
     this.#options = options;
     this.#interval = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-    options.registry.on('change', () => {
-      this.#changed = true;
-      this.#wake?.();
-    });
+    options.registry.on('change', () => this.touch());
+  }
+
+  /** Writes the record soon (something in it changed). */
+  touch(): void {
+    this.#changed = true;
+    this.#wake?.();
   }
 
   /** Writes until `signal` aborts, then removes the record. */
@@ -67,7 +74,8 @@ export class ReplicaPresence {
   async #write(): Promise<void> {
     const { store, identity, registry } = this.#options;
     this.#changed = false;
-    const data: ReplicaData = { sessions: registry.ids(), heartbeatAt: Date.now(), staleMs: 3 * this.#interval };
+    const address = this.#options.address?.();
+    const data: ReplicaData = { sessions: registry.ids(), heartbeatAt: Date.now(), staleMs: 3 * this.#interval, ...(address ? { address } : {}) };
     // Created once, then updated: no read before each heartbeat.
     if (this.#exists) {
       await store.update(REPLICA_KIND, identity, data).catch(async (err: unknown) => {

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Informer } from '../informer/informer.js';
 import type { StoredObject } from '../store/types.js';
 import type { TunnelRegistry } from '../tunnel/registry.js';
+import type { DialVia } from '../tunnel/dialer.js';
 import type { NodeSessions } from '../tunnel/sessions.js';
 import type { ReplicaData } from './presence.js';
 
@@ -14,8 +15,12 @@ import type { ReplicaData } from './presence.js';
  */
 export class ReplicaSessions implements NodeSessions {
   readonly #events = new EventEmitter<{ change: [nodeId: string] }>();
-  /** Node id -> the other replicas that list it. */
+  /** Node id (or cluster id, for a cluster agent) -> the other live replicas that list it. */
   readonly #elsewhere = new Map<string, Set<string>>();
+  /** Cluster id -> the other live replicas holding a tunnel of it, best first (its cluster agent's first). */
+  readonly #clusterHolders = new Map<string, string[]>();
+  /** Replica id -> where it is reached (`host:port`), for live replicas that published one. */
+  readonly #addresses = new Map<string, string>();
   readonly #lastSeen = new Map<string, Date>();
   /** Replica id -> the record version last seen, and when (this process's monotonic clock). */
   readonly #heard = new Map<string, { version: number; at: number }>();
@@ -43,11 +48,21 @@ export class ReplicaSessions implements NodeSessions {
     this.#events.on('change', listener);
   }
 
+  /** The other live replicas holding a tunnel to dial `via` through, best first, with where to reach them. */
+  holders(via: DialVia): { replica: string; address: string }[] {
+    const replicas = 'nodeId' in via ? [...(this.#elsewhere.get(via.nodeId) ?? [])] : (this.#clusterHolders.get(via.clusterId) ?? []);
+    return replicas.flatMap((replica) => {
+      const address = this.#addresses.get(replica);
+      return address ? [{ replica, address }] : [];
+    });
+  }
+
   /** Re-reads every record; returns in how many ms the next one may go stale (for the timer). */
   #refresh(): number | undefined {
     const now = this.now();
     const next = new Map<string, Set<string>>();
     const present = new Set<string>();
+    const addresses = new Map<string, string>();
     let soonest: number | undefined;
     for (const replica of this.replicas.list() as StoredObject<ReplicaData>[]) {
       if (replica.id === this.identity) continue;
@@ -57,6 +72,7 @@ export class ReplicaSessions implements NodeSessions {
       const dueIn = (this.#heard.get(replica.id)?.at ?? now) + replica.data.staleMs - now;
       if (dueIn <= 0) continue;
       soonest = Math.min(soonest ?? dueIn, dueIn);
+      if (replica.data.address) addresses.set(replica.id, replica.data.address);
       for (const nodeId of replica.data.sessions) {
         let holders = next.get(nodeId);
         if (!holders) next.set(nodeId, (holders = new Set()));
@@ -69,8 +85,28 @@ export class ReplicaSessions implements NodeSessions {
     for (const id of changed) if (!next.has(id)) this.#lastSeen.set(id, new Date());
     this.#elsewhere.clear();
     for (const [id, holders] of next) this.#elsewhere.set(id, holders);
+    this.#addresses.clear();
+    for (const [id, address] of addresses) this.#addresses.set(id, address);
+    this.#indexClusters();
     for (const id of changed) this.#events.emit('change', id);
     return soonest;
+  }
+
+  /** Cluster id -> holders: replicas with its cluster agent (session id = cluster id) before those with its nodes'. */
+  #indexClusters(): void {
+    const ranked = new Map<string, Map<string, number>>();
+    for (const [sessionId, replicas] of this.#elsewhere) {
+      const [clusterId] = sessionId.split(':');
+      if (!clusterId) continue;
+      const rank = sessionId === clusterId ? 0 : 1;
+      let byReplica = ranked.get(clusterId);
+      if (!byReplica) ranked.set(clusterId, (byReplica = new Map()));
+      for (const replica of replicas) byReplica.set(replica, Math.min(byReplica.get(replica) ?? rank, rank));
+    }
+    this.#clusterHolders.clear();
+    for (const [clusterId, byReplica] of ranked) {
+      this.#clusterHolders.set(clusterId, [...byReplica].sort((a, b) => a[1] - b[1]).map(([replica]) => replica));
+    }
   }
 
   /** Re-checks staleness on a timer until `signal` aborts (records stop changing when their replica dies). */

@@ -11,10 +11,15 @@ import type { StoredObject } from '../types.js';
  * - Value: JSON `{"created":"<ISO-8601>","data":<data>}`.
  * - `resourceVersion` is the key's `mod_revision`; a delete's version is the delete's revision.
  * - The store owns every key under `<prefix>/`; anything else there is reported as corrupt.
+ * - Each kind's write mark: `<prefix>-kinds/<kind>`, put in the transaction of every write of the kind, so its
+ *   `mod_revision` is the revision of the kind's last write (deletes too). Reads that must not be older than
+ *   any acknowledged write wait until the cache has that revision (see `kindRevisions`).
  */
 export class KeyLayout {
   /** `<prefix>/`, the range of every kind. */
   readonly root: string;
+  /** `<prefix>-kinds/`, the range of the kinds' write marks. */
+  readonly marks: string;
 
   constructor(prefix: string) {
     const trimmed = prefix.replace(/\/+$/, '');
@@ -22,6 +27,17 @@ export class KeyLayout {
       throw new TypeError(`etcd key prefix must start with "/" and name something, got ${JSON.stringify(prefix)}`);
     }
     this.root = `${trimmed}/`;
+    this.marks = `${trimmed}-kinds/`;
+  }
+
+  /** The key whose mod_revision is the revision of the kind's last write. */
+  mark(kind: string): Buffer {
+    return Buffer.from(`${this.marks}${encodeURIComponent(kind)}`);
+  }
+
+  /** The kind of a write mark's key. */
+  markKind(key: Buffer): string {
+    return decodeURIComponent(key.toString().slice(this.marks.length));
   }
 
   key(kind: string, id: string): Buffer {

@@ -130,7 +130,7 @@ export class EtcdStore implements ResourceStore {
     const value = encodeValue(created, dataJson);
     const response = await this.#txn(
       [{ key, target: 'Create', result: 'Equal', create_revision: 0 }],
-      [{ request_put: { key, value } }],
+      [{ request_put: { key, value } }, this.#mark(kind)],
       [],
     );
     if (!response.succeeded) throw new StoreAlreadyExistsError(kind, id);
@@ -155,7 +155,7 @@ export class EtcdStore implements ResourceStore {
         expectedVersion === undefined
           ? { key, target: 'Create', result: 'Equal', create_revision: current.create_revision }
           : { key, target: 'Mod', result: 'Equal', mod_revision: expectedVersion };
-      const response = await this.#txn([compare], [{ request_put: { key, value } }], [{ request_range: { key } }]);
+      const response = await this.#txn([compare], [{ request_put: { key, value } }, this.#mark(kind)], [{ request_range: { key } }]);
       if (response.succeeded) return written<T>(kind, id, await this.#written(response), created, dataJson);
       current = response.responses[0]?.response_range?.kvs[0];
       if (current && expectedVersion !== undefined) {
@@ -172,7 +172,7 @@ export class EtcdStore implements ResourceStore {
         : { key, target: 'Mod', result: 'Equal', mod_revision: expectedVersion };
     const response = await this.#txn(
       [compare],
-      [{ request_delete_range: { key, prev_kv: true } }],
+      [{ request_delete_range: { key, prev_kv: true } }, this.#mark(kind)],
       [{ request_range: { key } }],
     );
     if (response.succeeded) {
@@ -208,6 +208,16 @@ export class EtcdStore implements ResourceStore {
     return watch;
   }
 
+  /**
+   * The revision of each kind's last write (see the write marks in ./codec.ts), read linearizably: a cache at
+   * these revisions is not older than any write acknowledged before this call.
+   */
+  async kindRevisions(): Promise<Map<string, number>> {
+    const start = Buffer.from(this.#layout.marks);
+    const response = await this.#range({ key: start, range_end: prefixEnd(start), keys_only: true });
+    return new Map(response.kvs.map((kv) => [this.#layout.markKind(kv.key), revisionOf(kv.mod_revision)]));
+  }
+
   async revision(): Promise<number> {
     const response = await this.#range({ key: this.#layout.range(), count_only: true });
     return revisionOf(response.header.revision);
@@ -232,6 +242,11 @@ export class EtcdStore implements ResourceStore {
       for (const kv of page.kvs) items.push(decodeObject<T>(this.#layout, kv));
     }
     return { items, revision };
+  }
+
+  /** The put of a kind's write mark, part of every write's transaction. */
+  #mark(kind: string): IRequestOp {
+    return { request_put: { key: this.#layout.mark(kind), value: Buffer.alloc(0) } };
   }
 
   async #getKv(key: Buffer): Promise<IKeyValue | undefined> {

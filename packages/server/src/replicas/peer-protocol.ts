@@ -1,0 +1,80 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { AdvertiseAddress } from '../config/config.js';
+import { StoreAlreadyExistsError, type ResourceStore } from '../store/types.js';
+import type { DialVia } from '../tunnel/dialer.js';
+
+/**
+ * What replicas say to each other: a replica dials through another's agent tunnels over a websocket to
+ * `PEER_PATH`, authenticated by an HMAC of its identity under a secret only the replicas hold (kept in the
+ * store, never served by the API). Each stream's target names the node or cluster to dial through (`via`).
+ */
+export const PEER_PATH = '/v3/connect/peer';
+export const PEER_ID_HEADER = 'x-paddock-peer-id';
+export const PEER_TOKEN_HEADER = 'x-paddock-peer-token';
+
+/** Internal kind of the replicas' shared secret (one object, `replicas`). */
+export const PEER_SECRET_KIND = 'peerSecret';
+const PEER_SECRET_ID = 'replicas';
+
+interface PeerSecretData {
+  /** 32 random bytes, base64. */
+  secret: string;
+}
+
+/** The replicas' shared secret: made by whichever replica starts first, read by the others. */
+export async function loadPeerSecret(store: ResourceStore): Promise<Buffer> {
+  const existing = await store.get<PeerSecretData>(PEER_SECRET_KIND, PEER_SECRET_ID);
+  if (existing) return Buffer.from(existing.data.secret, 'base64');
+  try {
+    const created = await store.create<PeerSecretData>(PEER_SECRET_KIND, PEER_SECRET_ID, { secret: randomBytes(32).toString('base64') });
+    return Buffer.from(created.data.secret, 'base64');
+  } catch (err) {
+    // Another replica made it first: theirs is the one.
+    if (!(err instanceof StoreAlreadyExistsError)) throw err;
+    const theirs = await store.get<PeerSecretData>(PEER_SECRET_KIND, PEER_SECRET_ID);
+    if (!theirs) throw err;
+    return Buffer.from(theirs.data.secret, 'base64');
+  }
+}
+
+/** The token a replica presents: HMAC-SHA256 of its identity, hex. */
+export function peerToken(secret: Buffer, identity: string): string {
+  return createHmac('sha256', secret).update(`paddock-peer:${identity}`).digest('hex');
+}
+
+export function peerTokenValid(secret: Buffer, identity: string, token: string): boolean {
+  const expected = Buffer.from(peerToken(secret, identity));
+  const given = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** `via` on the wire: `node.<node id>` or `cluster.<cluster id>`. */
+export function encodeVia(via: DialVia): string {
+  return 'nodeId' in via ? `node.${via.nodeId}` : `cluster.${via.clusterId}`;
+}
+
+export function decodeVia(text: string): DialVia | undefined {
+  if (text.startsWith('node.') && text.length > 5) return { nodeId: text.slice(5) };
+  if (text.startsWith('cluster.') && text.length > 8) return { clusterId: text.slice(8) };
+  return undefined;
+}
+
+/**
+ * `host:port` other replicas dial: `--advertise-address`, else the bind address when it names one, else this
+ * host's first non-loopback IPv4 (loopback when it has none), at the HTTPS port.
+ */
+export function advertisedAddress(configured: AdvertiseAddress | undefined, bindAddress: string, httpsPort: number): string {
+  const wildcard = bindAddress === '0.0.0.0' || bindAddress === '::';
+  const host = configured?.host ?? (wildcard ? firstExternalIpv4() : bindAddress);
+  const port = configured?.port ?? httpsPort;
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function firstExternalIpv4(): string {
+  const external = Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .find((i) => i.family === 'IPv4' && !i.internal);
+  return external?.address ?? '127.0.0.1';
+}
