@@ -12,6 +12,9 @@ export interface LoadOptions {
   ca: string;
   /** The server's process, to measure the CPU it spends (is it saturated, or is the load generator the limit?). */
   serverPid: number;
+  /** Another method than GET, with this body (e.g. POST and a JSON object; set its content-type in `headers`). */
+  method?: 'POST' | 'PUT';
+  body?: string;
   /** Give every request its own query string (`?_n=<count>`), so no response cache can answer it. */
   uniquePaths?: boolean;
 }
@@ -31,6 +34,8 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   non2xx: number;
+  /** How many answers each non-2xx status had, e.g. { '409': 1 }. */
+  non2xxStatuses: Record<string, number>;
   /** Server CPU during the measured run: share of one core, and milliseconds of CPU per completed request. */
   serverCpuCores: number;
   serverCpuMsPerRequest: number;
@@ -53,6 +58,7 @@ function runAutocannon(options: LoadOptions, onLatency: (ms: number) => void): P
         connections: options.connections,
         duration: options.durationSeconds,
         headers: options.headers,
+        ...(options.method ? { method: options.method, body: options.body } : {}),
         tlsOptions: { ca: options.ca },
         ...(options.uniquePaths ? { requests: [{ setupRequest: uniquePath() }] } : {}),
       },
@@ -85,6 +91,11 @@ export async function measureLoad(options: LoadOptions, warmupSeconds: number): 
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
+    non2xxStatuses: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {})
+        .filter(([status]) => !status.startsWith('2'))
+        .map(([status, stats]) => [status, stats.count ?? 0]),
+    ),
     serverCpuCores: cpuSeconds / elapsedSeconds,
     serverCpuMsPerRequest: (cpuSeconds * 1000) / latencies.length,
   };

@@ -41,6 +41,8 @@ export interface StartOptions {
   port?: number;
   /** More `paddock server` flags, e.g. `['--agent-timeout', '40']`. */
   extraArgs?: string[];
+  /** Called with the child right after it is spawned, before any of its output is read (to follow its log). */
+  onSpawn?: (child: Child) => void;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function startPaddock(dataDir: string, ca: string | undefined, opti
   const args = [PADDOCK_BIN, 'server', '--data-dir', dataDir, '--https-port', String(port), '--http-port', '0', '--bind-address', '127.0.0.1', '--log-level', 'warn', ...(options.extraArgs ?? [])];
   const started = performance.now();
   const child = spawnChild(process.execPath, args, { cwd: REPO_ROOT });
+  options.onSpawn?.(child);
   let exited = false;
   void child.exited.then(() => (exited = true));
   while (performance.now() - started < READY_DEADLINE_MS) {

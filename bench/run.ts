@@ -8,7 +8,9 @@
 // measured load run, default 10), BENCH_WARMUP (seconds, default 2), BENCH_AGENTS (simulated agents, default
 // 5000; 0 skips the tunnel-count, registration and restart figures), BENCH_TUNNEL_MIB (MiB per throughput
 // run, default 256), BENCH_AUTHZ (1 measures access control at scale (authz.ts), 0 skips it), BENCH_K8S (1 measures
-// the Kubernetes proxy against a real kube-apiserver (k8s-proxy.ts), 0 skips it).
+// the Kubernetes proxy against a real kube-apiserver (k8s-proxy.ts), 0 skips it), BENCH_REPLICAS (1 measures
+// replicas on etcd against SQLite: creates, list scaling, controller and agent failover (replicas.ts); 0 skips it;
+// `only` runs nothing else: `BENCH_REPLICAS=only node --import tsx bench/run.ts`).
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startBareFastify } from './bare-fastify.js';
@@ -18,6 +20,7 @@ import { cleanupAll, installCleanupHandlers, makeTempDir, readRssMb, sleep, stop
 import { measureAgentSwarm, type AgentSwarmResult } from './agents.js';
 import { measureAuthz, type AuthzResult } from './authz.js';
 import { measureK8sProxy, type K8sProxyResult } from './k8s-proxy.js';
+import { measureReplicas, type ReplicasResult } from './replicas.js';
 import { measureUi } from './ui.js';
 import { measureStarts } from './startup.js';
 import { measureTunnelAndAgent } from './tunnel-throughput.js';
@@ -43,6 +46,13 @@ const SWARM_PROCESSES = 4;
 const TUNNEL_MIB = Math.max(1, countFromEnv('BENCH_TUNNEL_MIB', 256, 4096));
 const AUTHZ = countFromEnv('BENCH_AUTHZ', 1, 1) === 1;
 const K8S = countFromEnv('BENCH_K8S', 1, 1) === 1;
+function replicasMode(): 'on' | 'off' | 'only' {
+  const value = process.env.BENCH_REPLICAS ?? '1';
+  if (value === 'only') return 'only';
+  if (value === '0' || value === '1') return value === '1' ? 'on' : 'off';
+  throw new Error('BENCH_REPLICAS must be 0, 1 or only');
+}
+const REPLICAS = replicasMode();
 const ROUTE = '/v3/clusters';
 
 const TARGETS = { startMs: 1000, idleRssMb: 150, p95At1Ms: 15, rpsRatio: 0.5 };
@@ -149,6 +159,11 @@ async function main(): Promise<void> {
   let k8s: K8sProxyResult | undefined;
   if (K8S) k8s = await measureK8sProxy(DURATION_S, WARMUP_S, log);
   else log('kubernetes proxy: skipped (BENCH_K8S=0)');
+
+  // 9. Replicas on etcd: creates and list against SQLite, controller and agent failover.
+  let replicas: ReplicasResult | undefined;
+  if (REPLICAS === 'on') replicas = await measureReplicas(DURATION_S, WARMUP_S, log);
+  else log('replicas on etcd: skipped (BENCH_REPLICAS=0)');
   const totalSeconds = (performance.now() - benchStarted) / 1000;
   log(`bench time: ${totalSeconds.toFixed(1)} s`);
 
@@ -166,6 +181,7 @@ async function main(): Promise<void> {
       authz: authz?.json ?? null,
       ui: ui.json,
       k8sProxy: k8s?.json ?? null,
+      replicas: replicas?.json ?? null,
       targetsMet: {
         startMedian: startMedian <= TARGETS.startMs,
         startMax: startMax <= TARGETS.startMs,
@@ -177,15 +193,25 @@ async function main(): Promise<void> {
         ...(authz?.targetsMet ?? {}),
         ...ui.targetsMet,
         ...(k8s?.targetsMet ?? {}),
+        ...(replicas?.targetsMet ?? {}),
       },
       benchSeconds: round(totalSeconds, 1),
     }),
   );
 }
 
+/** `BENCH_REPLICAS=only`: the replicas section alone, then its JSON line. */
+async function replicasOnly(): Promise<void> {
+  const started = performance.now();
+  const replicas = await measureReplicas(DURATION_S, WARMUP_S, log);
+  const totalSeconds = (performance.now() - started) / 1000;
+  log(`bench time: ${totalSeconds.toFixed(1)} s`);
+  log(JSON.stringify({ replicas: replicas?.json ?? null, targetsMet: replicas?.targetsMet ?? {}, benchSeconds: round(totalSeconds, 1) }));
+}
+
 installCleanupHandlers();
 try {
-  await main();
+  await (REPLICAS === 'only' ? replicasOnly() : main());
 } catch (err) {
   process.exitCode = 1;
   console.error('benchmark failed:', err);
