@@ -9,9 +9,10 @@ const needed = {
   etcd: 'etcd-server',
   kubectl: 'kubernetes-client',
   chromium: 'chromium',
+  haproxy: 'haproxy',
 };
 const missing = Object.entries(needed)
-  .filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0)
+  .filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`]).status !== 0)
   .map(([, pkg]) => pkg);
 if (missing.length === 0) process.exit(0);
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -8,23 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../../packages/server/src/testing/test-server.js';
 import { until } from '../../packages/server/src/testing/wait.js';
 import { kubectl, startK8sTestEnv, type K8sTestEnv } from '../support/k8s-testenv.js';
+import { runClusterAgentPod, shell } from '../support/cluster-agent.js';
 import { spawnPaddock } from '../support/server-process.js';
 import { TcpRelay } from '../support/tcp-relay.js';
-
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { secretKeyRef: { name: string; key: string } };
-}
-
-/** Runs a shell command line (the registration token's own `insecureCommand`) with KUBECONFIG set. */
-function shell(line: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('bash', ['-o', 'pipefail', '-c', line], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /**
  * Import by manifest, the Rancher way: `curl ... | kubectl apply -f -` in the cluster, then the cluster agent of
@@ -87,38 +72,7 @@ describe('imported by manifest: a cluster agent process, reached only through it
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /deployment.apps\/cattle-cluster-agent created/);
 
-    // What the kubelet would mount: the service-account token Secret, filled in by the token controller.
-    const secret = await until(
-      'the cattle service-account token',
-      async () => {
-        const r = await kubectl(k8s, ['get', 'secret', 'cattle-token', '-n', 'cattle-system', '-o', 'json']);
-        const data = r.code === 0 ? (JSON.parse(r.stdout) as { data?: Record<string, string> }).data : undefined;
-        return data?.token ? data : undefined;
-      },
-      30_000,
-    );
-    const saDir = join(dir, 'serviceaccount');
-    await shell(`mkdir -p ${saDir}`, {});
-    for (const key of ['token', 'ca.crt', 'namespace']) await writeFile(join(saDir, key), Buffer.from(secret[key] ?? '', 'base64'));
-
-    // The Deployment's container, run as a process with its env resolved as the kubelet would.
-    const deployment = JSON.parse((await kubectl(k8s, ['get', 'deployment', 'cattle-cluster-agent', '-n', 'cattle-system', '-o', 'json'])).stdout);
-    const container = deployment.spec.template.spec.containers[0] as { args: string[]; env: EnvVar[] };
-    const env: NodeJS.ProcessEnv = {};
-    for (const v of container.env) {
-      if (v.value !== undefined) env[v.name] = v.value;
-      else if (v.valueFrom) {
-        const r = await kubectl(k8s, ['get', 'secret', v.valueFrom.secretKeyRef.name, '-n', 'cattle-system', '-o', `jsonpath={.data.${v.valueFrom.secretKeyRef.key}}`]);
-        env[v.name] = Buffer.from(r.stdout, 'base64').toString('utf8');
-      }
-    }
-    const api = new URL(k8s.url);
-    agent = spawnPaddock(container.args, {
-      ...env,
-      KUBERNETES_SERVICE_HOST: api.hostname,
-      KUBERNETES_SERVICE_PORT: api.port,
-      PADDOCK_AGENT_SERVICE_ACCOUNT_DIR: saDir,
-    });
+    agent = await runClusterAgentPod(k8s, dir);
 
     const cluster = await until(
       'the cluster active through its agent',
@@ -129,7 +83,7 @@ describe('imported by manifest: a cluster agent process, reached only through it
       30_000,
     ).catch((err: Error) => assert.fail(`${err.message}\nagent stderr: ${agent?.stderr()}\nagent stdout: ${agent?.stdout()}`));
     assert.equal(cluster.version.gitVersion, `v${k8s.version.replace(/^v/, '')}`);
-    assert.equal(cluster.apiEndpoint, `https://${api.host}`);
+    assert.equal(cluster.apiEndpoint, `https://${new URL(k8s.url).host}`);
     assert.equal(cluster.agentApi, undefined, 'the agent credentials are never shown');
   });
 

@@ -9,7 +9,7 @@ export interface Registration {
   checksum: string;
 }
 
-export async function createCluster(srv: TestServer, admin: string, name: string): Promise<Registration> {
+export async function createCluster(srv: Pick<TestServer, 'request'>, admin: string, name: string): Promise<Registration> {
   const cluster = await srv.request('POST', '/v3/clusters', { token: admin, body: { name, rancherKubernetesEngineConfig: {} } });
   if (cluster.status !== 201) throw new Error(`cluster create failed: ${cluster.text}`);
   const crt = await srv.request('POST', '/v3/clusterregistrationtokens', { token: admin, body: { clusterId: cluster.json.id } });

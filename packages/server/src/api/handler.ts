@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { renderSchema } from '../schema/render.js';
 import type { Schema } from '../schema/schema.js';
 import { isPlainObject, validateCreate, validateUpdate, type JsonObject } from '../schema/validate.js';
-import type { ResourceStore, StoredObject } from '../store/types.js';
+import { StoreAlreadyExistsError, type ResourceStore, type StoredObject } from '../store/types.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { buildCollection } from './collection.js';
 import type { RequestContext } from './context.js';
@@ -28,6 +28,8 @@ export interface ApiResponse {
 export const mustAuthenticate = () => new ApiError('Unauthorized', 'must authenticate');
 
 const ok = (body: JsonObject, status = 200): ApiResponse => ({ status, body });
+/** Draws of a random id before a create gives up (see #createOnce). */
+const CREATE_ATTEMPTS = 3;
 
 /**
  * The v3 request pipeline, top to bottom: find the type, authenticate, check the method, then list / get /
@@ -155,14 +157,28 @@ export class ApiHandler {
     // Now that the body names its scope (the cluster or project), ask again for that scope.
     this.authorize(ctx, kind, 'create', { kind: kind.schema.id, id: '', resourceVersion: 0, created: '', data: input });
     const write = async () => {
-      const prepared = await prepareCreate(ctx, input);
-      prepared.data.uuid ??= randomUUID();
-      const stored = await this.#backend(kind).create<JsonObject>(kind.schema.id, prepared.id, prepared.data);
+      const { prepared, stored } = await this.#createOnce(ctx, kind, prepareCreate, input);
       await kind.cache.waitForRevision(stored.resourceVersion);
       const settled = kind.settled ? await kind.settled(ctx, stored) : stored;
       return ok(formatResource(ctx, kind, settled, prepared.shownOnce), 201);
     };
     return kind.serializeCreates ? this.#creates.run(kind.schema.id, write) : write();
+  }
+
+  /**
+   * Prepares and stores a new object. Ids are drawn at random (`c-xxxxx`: 5 characters), so one already taken,
+   * rare but certain among many thousands, is drawn again; an id taken every time comes from the input.
+   */
+  async #createOnce(ctx: RequestContext, kind: ResourceKind, prepareCreate: NonNullable<ResourceKind['prepareCreate']>, input: JsonObject) {
+    for (let attempt = 1; ; attempt++) {
+      const prepared = await prepareCreate(ctx, input);
+      prepared.data.uuid ??= randomUUID();
+      try {
+        return { prepared, stored: await this.#backend(kind).create<JsonObject>(kind.schema.id, prepared.id, prepared.data) };
+      } catch (err) {
+        if (!(err instanceof StoreAlreadyExistsError) || attempt >= CREATE_ATTEMPTS) throw err;
+      }
+    }
   }
 
   private async update(ctx: RequestContext, kind: ResourceKind, obj: StoredObject<JsonObject>, body: unknown): Promise<ApiResponse> {

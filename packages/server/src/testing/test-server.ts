@@ -26,6 +26,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Skip certificate verification (like curl --insecure). */
   insecure?: boolean;
+  /** Give up (reject) when no answer came in this long; default: wait for ever. */
+  timeoutMs?: number;
 }
 
 /**
@@ -73,6 +75,7 @@ export function httpsCall(url: string, ca: string, method: string, options: Requ
       });
       res.on('error', reject);
     });
+    if (options.timeoutMs !== undefined) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer from ${url} in ${options.timeoutMs} ms`)));
     req.on('error', reject);
     req.end(payload);
   });
