@@ -281,11 +281,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   });
 
   const { informers, running } = await startInformers(store, logger, stop.signal);
-  // Replicas serve reads from caches that trail the others' writes: requests first wait until they caught up.
-  const readBarrier = store instanceof EtcdStore ? new ReadBarrier(store, Object.values(informers) as Informer<unknown>[]) : undefined;
   const settings = new Settings(informers.setting, definitions, config.settingsFromEnv);
-  // Five failures per user; a client address (possibly shared behind NAT) gets more before it is slowed.
-  const throttle = new LoginThrottle({ freeFailures: (key) => (key.startsWith('ip:') ? 30 : 5) });
   const authorizer = buildAuthorizer(informers);
   const registry = new TunnelRegistry(now);
   const roleOf = (nodeId: string) => {
@@ -306,6 +302,10 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     signal: stop.signal,
   });
   const dialer = new Dialer(registry, roleOf, replication.remote);
+  // Replicas serve reads from caches that trail the others' writes: requests first wait until they caught up.
+  const readBarrier = store instanceof EtcdStore ? new ReadBarrier(store, [...(Object.values(informers) as Informer<unknown>[]), ...replication.caches]) : undefined;
+  // Five failures per user; a client address (possibly shared behind NAT) gets more before it is slowed.
+  const throttle = new LoginThrottle({ freeFailures: (key) => (key.startsWith('ip:') ? 30 : 5), state: replication.throttleState('login') });
   const upstreams = new ClusterUpstreams(informers.cluster, dialer, localClusterAccess(config, logger));
   const namespaces = new ClusterNamespaces(upstreams, logger.child({ component: 'namespaces' }));
   const kubeNodes = new ClusterNodes(upstreams, logger.child({ component: 'kube-nodes' }));
@@ -375,7 +375,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     clusters: informers.cluster,
     nodes: informers.node,
     registry,
-    throttle: new LoginThrottle({ freeFailures: 10 }),
+    throttle: new LoginThrottle({ freeFailures: 10, state: replication.throttleState('agent-connect') }),
     limits: tunnelLimits(config.agentTimeoutSeconds),
     logger: logger.child({ component: 'tunnel' }),
   });

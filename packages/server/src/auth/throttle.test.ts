@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApiError } from '../api/errors.js';
-import { LoginThrottle, type ThrottleOptions } from './throttle.js';
+import { LoginThrottle, type ThrottleEntry, type ThrottleOptions, type ThrottleState } from './throttle.js';
 
 function setup(options: ThrottleOptions = {}) {
   const clock = { now: 1_000_000 };
@@ -138,5 +138,41 @@ describe('LoginThrottle', () => {
     const throttle = new LoginThrottle({ now: () => clock.now });
     for (let i = 0; i < 40; i++) throttle.failed(['alice']);
     assert.throws(() => throttle.check(['alice']), (err: unknown) => err instanceof ApiError && err.headers['Retry-After'] === '300');
+  });
+  test('begin: parallel attempts only as many as failures remain free; past them, one at a time', async () => {
+    const { clock, throttle, retryAfter } = setup();
+    const first = [throttle.begin(['alice']), throttle.begin(['alice']), throttle.begin(['alice'])];
+    assert.throws(() => throttle.begin(['alice']), (err: unknown) => err instanceof ApiError && err.status === 429, 'a fourth guess in parallel');
+    await Promise.all(first.map((finish) => finish(false)));
+    assert.equal(retryAfter(['alice']), '1');
+    clock.now += 1000;
+    // The block is over: one more attempt is allowed (and a correct password then gets through), not two.
+    const next = throttle.begin(['alice']);
+    assert.throws(() => throttle.begin(['alice']), (err: unknown) => err instanceof ApiError && err.status === 429);
+    await next(true);
+    assert.equal(retryAfter(['alice']), undefined);
+  });
+
+  test('a shared state is used for every count, and an attempt finishes once its outcome is recorded', async () => {
+    const recorded: string[] = [];
+    const entries = new Map<string, ThrottleEntry>();
+    const state: ThrottleState = {
+      get: (key) => entries.get(key),
+      update: async (key, change) => {
+        await new Promise((r) => setTimeout(r, 5));
+        entries.set(key, change(entries.get(key)));
+        recorded.push(`update ${key}`);
+      },
+      clear: async (key) => {
+        entries.delete(key);
+        recorded.push(`clear ${key}`);
+      },
+    };
+    const throttle = new LoginThrottle({ freeFailures: 1, state });
+    await throttle.begin(['user:bob', 'ip:10.0.0.1'], ['user:bob'])(false);
+    assert.deepEqual(recorded.sort(), ['update ip:10.0.0.1', 'update user:bob']);
+    assert.throws(() => throttle.check(['user:bob']), (err: unknown) => err instanceof ApiError && err.status === 429);
+    await throttle.succeeded(['user:bob']);
+    assert.deepEqual(recorded.at(-1), 'clear user:bob');
   });
 });

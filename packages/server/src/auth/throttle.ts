@@ -12,16 +12,54 @@ export interface ThrottleOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   now?: () => number;
+  /** Where counts live; default this process's memory. */
+  state?: ThrottleState;
 }
 
-interface Entry {
+export interface ThrottleEntry {
   failures: number;
+  /** Wall-clock ms of the first failure counted. */
   first: number;
+  /** Wall-clock ms until which attempts are refused (0: not blocked). */
   blockedUntil: number;
 }
 
+/**
+ * Where failure counts live: this process's memory, or (replicas) the store, so that failures on one replica
+ * count on all. `update` applies `change` atomically to the key's entry; both resolve once every replica would
+ * see the result.
+ */
+export interface ThrottleState {
+  get(key: string): ThrottleEntry | undefined;
+  update(key: string, change: (current: ThrottleEntry | undefined) => ThrottleEntry): Promise<void>;
+  clear(key: string): Promise<void>;
+}
+
+/** Failure counts of one process; bounded: past 10,000 keys, expired entries are swept. */
+export class MemoryThrottleState implements ThrottleState {
+  readonly #entries = new Map<string, ThrottleEntry>();
+
+  constructor(private readonly expired: (entry: ThrottleEntry) => boolean = () => false) {}
+
+  get(key: string): ThrottleEntry | undefined {
+    return this.#entries.get(key);
+  }
+
+  // Applied before returning: callers that do not wait still see it at once.
+  update(key: string, change: (current: ThrottleEntry | undefined) => ThrottleEntry): Promise<void> {
+    this.#entries.set(key, change(this.#entries.get(key)));
+    if (this.#entries.size > 10_000) for (const [k, e] of [...this.#entries]) if (this.expired(e)) this.#entries.delete(k);
+    return Promise.resolve();
+  }
+
+  clear(key: string): Promise<void> {
+    this.#entries.delete(key);
+    return Promise.resolve();
+  }
+}
+
 export class LoginThrottle {
-  readonly #entries = new Map<string, Entry>();
+  readonly #state: ThrottleState;
   readonly #inFlight = new Map<string, number>();
   readonly #free: (key: string) => number;
   readonly #window: number;
@@ -36,6 +74,7 @@ export class LoginThrottle {
     this.#base = options.baseDelayMs ?? 1000;
     this.#max = options.maxDelayMs ?? 5 * 60_000;
     this.#now = options.now ?? Date.now;
+    this.#state = options.state ?? new MemoryThrottleState((e) => this.#expired(e, this.#now()));
   }
 
   /** Throws 429 when any of `keys` is blocked now. */
@@ -55,62 +94,63 @@ export class LoginThrottle {
   /**
    * Starts one attempt: throws 429 when a key is blocked, or when so many attempts are already running for
    * it that, should they all fail, it would be (parallel guesses are counted before they are verified).
-   * Call the returned function with the outcome; a success clears only `clearOnSuccess` (the user's key,
-   * never the client address's, which an attacker could otherwise reset with an account of their own).
+   * Call the returned function with the outcome (and wait for it before answering, so the next attempt sees
+   * it on any replica); a success clears only `clearOnSuccess` (the user's key, never the client address's,
+   * which an attacker could otherwise reset with an account of their own).
    */
-  begin(keys: string[], clearOnSuccess: string[] = []): (ok: boolean) => void {
+  begin(keys: string[], clearOnSuccess: string[] = []): (ok: boolean) => Promise<void> {
     this.check(keys);
     const running = keys.map((key) => {
       const n = (this.#inFlight.get(key) ?? 0) + 1;
       const failures = this.#live(key, this.#now())?.failures ?? 0;
-      return { key, n, over: failures + n > this.#free(key) };
+      // As many at once as failures remain free; past them, one at a time (each after its delay).
+      return { key, n, over: n > Math.max(1, this.#free(key) - failures) };
     });
     if (running.some((r) => r.over)) {
       throw new ApiError('TooManyRequests', 'too many login attempts at once; try again in 1 s').withHeader('Retry-After', '1');
     }
     for (const r of running) this.#inFlight.set(r.key, r.n);
     let done = false;
-    return (ok) => {
+    return async (ok) => {
       if (done) return;
       done = true;
-      for (const key of keys) {
-        const n = (this.#inFlight.get(key) ?? 1) - 1;
-        if (n > 0) this.#inFlight.set(key, n);
-        else this.#inFlight.delete(key);
+      try {
+        await (ok ? this.succeeded(clearOnSuccess) : this.failed(keys));
+      } finally {
+        for (const key of keys) {
+          const n = (this.#inFlight.get(key) ?? 1) - 1;
+          if (n > 0) this.#inFlight.set(key, n);
+          else this.#inFlight.delete(key);
+        }
       }
-      if (ok) this.succeeded(clearOnSuccess);
-      else this.failed(keys);
     };
   }
 
-  failed(keys: string[]): void {
-    const now = this.#now();
-    for (const key of keys) {
-      const e = this.#live(key, now) ?? { failures: 0, first: now, blockedUntil: 0 };
-      e.failures++;
-      const free = this.#free(key);
-      if (e.failures >= free) {
-        e.blockedUntil = now + Math.min(this.#max, this.#base * 2 ** (e.failures - free));
-      }
-      this.#entries.set(key, e);
-    }
-    if (this.#entries.size > 10_000) this.#sweep(now);
+  async failed(keys: string[]): Promise<void> {
+    await Promise.all(
+      keys.map((key) =>
+        this.#state.update(key, (current) => {
+          const now = this.#now();
+          const e = current && !this.#expired(current, now) ? { ...current } : { failures: 0, first: now, blockedUntil: 0 };
+          e.failures++;
+          const free = this.#free(key);
+          if (e.failures >= free) e.blockedUntil = now + Math.min(this.#max, this.#base * 2 ** (e.failures - free));
+          return e;
+        }),
+      ),
+    );
   }
 
-  succeeded(keys: string[]): void {
-    for (const key of keys) this.#entries.delete(key);
+  async succeeded(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.#state.clear(key)));
   }
 
-  #live(key: string, now: number): Entry | undefined {
-    const e = this.#entries.get(key);
-    if (e && now - e.first > this.#window && e.blockedUntil <= now) {
-      this.#entries.delete(key);
-      return undefined;
-    }
-    return e;
+  #live(key: string, now: number): ThrottleEntry | undefined {
+    const e = this.#state.get(key);
+    return e && !this.#expired(e, now) ? e : undefined;
   }
 
-  #sweep(now: number) {
-    for (const key of [...this.#entries.keys()]) this.#live(key, now);
+  #expired(e: ThrottleEntry, now: number): boolean {
+    return now - e.first > this.#window && e.blockedUntil <= now;
   }
 }

@@ -17,6 +17,9 @@ import { LocalLeadership, type Leadership } from './leadership.js';
 import { PeerDialer } from './peer-dialer.js';
 import { PeerEndpoint, type LocalDialer } from './peer-endpoint.js';
 import { advertisedAddress, loadPeerSecret } from './peer-protocol.js';
+import type { RevisionCache } from './read-barrier.js';
+import { StoredThrottleState, sweepThrottleRecords, THROTTLE_KIND, type ThrottleRecord } from './shared-throttle.js';
+import type { ThrottleState } from '../auth/throttle.js';
 import { REPLICA_KIND, ReplicaPresence, type ReplicaData } from './presence.js';
 import { ReplicaSessions } from './replica-sessions.js';
 
@@ -35,6 +38,10 @@ export interface Replication {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Tells the other replicas where this one listens, once it does. */
   listening(httpsPort: number): void;
+  /** Where the named throttle keeps its failure counts: shared by the replicas; undefined alone (memory). */
+  throttleState(name: string): ThrottleState | undefined;
+  /** Watched caches of this module that requests read (for the read barrier). */
+  caches: RevisionCache[];
   /** Ends when `signal` aborts and the presence record is gone. */
   running: Promise<void>;
   /** Closes peer connections and the election's etcd connection (after the campaign ended). */
@@ -71,6 +78,8 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
       remote: undefined,
       handleUpgrade: () => false,
       listening: () => undefined,
+      throttleState: () => undefined,
+      caches: [],
       running: Promise.resolve(),
       close: () => undefined,
     };
@@ -90,7 +99,12 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
     address: () => address,
     logger: o.logger.child({ component: 'replica-presence' }),
   });
-  const running = Promise.all([informing, sessions.run(o.signal), presence.run(o.signal)]).then(() => undefined);
+  const throttles = new Informer<ThrottleRecord>({ store: o.store, kind: THROTTLE_KIND, logger: o.logger.child({ informer: THROTTLE_KIND }) });
+  const throttling = throttles.run(o.signal);
+  await throttles.synced(o.signal);
+  // Kept past the login throttle's window (15 min) and longest block (5 min).
+  const sweeping = sweepThrottleRecords({ store: o.store, cache: throttles, retentionMs: 30 * 60_000, logger: o.logger, signal: o.signal });
+  const running = Promise.all([informing, throttling, sweeping, sessions.run(o.signal), presence.run(o.signal)]).then(() => undefined);
   const secret = await loadPeerSecret(o.store);
   const peerLogger = o.logger.child({ component: 'peers' });
   const remote = new PeerDialer({ identity: leadership.identity, secret, holders: sessions, ca: o.ca, limits: o.tunnelLimits, logger: peerLogger });
@@ -101,6 +115,8 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
     sessions,
     remote,
     handleUpgrade: (req, socket, head) => endpoint.handleUpgrade(req, socket, head),
+    throttleState: (name) => new StoredThrottleState(o.store, throttles, name),
+    caches: [throttles],
     listening: (httpsPort) => {
       address = advertisedAddress(etcd.advertise, o.bindAddress, httpsPort);
       presence.touch();

@@ -132,6 +132,26 @@ describe('replicas dial through each other\'s agent tunnels', () => {
     }
   });
 
+  test('failed logins count across replicas: five on A and B together block the user on both', async () => {
+    const admin = await a.adminToken();
+    const created = await a.request('POST', '/v3/users', { token: admin, body: { username: 'mallory-target', password: 'a-right-password-1' } });
+    assert.equal(created.status, 201, created.text);
+    const login = (srv: TestServer, password: string) =>
+      srv.request('POST', '/v3-public/localProviders/local?action=login', { body: { username: 'mallory-target', password } });
+    for (let i = 0; i < 5; i++) assert.equal((await login(i % 2 === 0 ? a : b, `wrong-${i}`)).status, 401, `failure ${i}`);
+    for (const srv of [a, b]) {
+      const blocked = await login(srv, 'a-right-password-1');
+      assert.equal(blocked.status, 429, `blocked on ${srv === a ? 'A' : 'B'}: ${blocked.text}`);
+      assert.equal(blocked.json.code, 'TooManyRequests');
+    }
+    const wait = await login(b, 'a-right-password-1');
+    await new Promise((r) => setTimeout(r, Number(wait.headers['retry-after'] ?? '1') * 1000 + 50));
+    assert.equal((await login(b, 'a-right-password-1')).status, 201, 'the block ends');
+    // The success on B cleared the count for A too: one failure there does not block.
+    assert.equal((await login(a, 'wrong-again')).status, 401);
+    assert.equal((await login(a, 'a-right-password-1')).status, 201);
+  });
+
   test('once the agent is gone, A\'s dials say there is no connected agent', async () => {
     agent.close('agent stopped');
     await until('B to drop the tunnel and A to know it', async () => {

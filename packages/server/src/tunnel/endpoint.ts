@@ -96,7 +96,7 @@ export class TunnelEndpoint {
     this.deps.throttle.check([client]);
     const crt = this.#token(req.headers[TOKEN_HEADER]);
     if (!crt) {
-      this.deps.throttle.failed([client]);
+      await this.deps.throttle.failed([client]);
       throw new ApiError('Unauthorized', 'registration token not recognised: it is wrong or was deleted; copy the command of a current token from the cluster');
     }
     const clusterId = String(crt.data.clusterId);

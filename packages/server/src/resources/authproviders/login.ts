@@ -46,11 +46,12 @@ export function loginAction(deps: LoginDeps) {
     const userKey = `user:${username}`;
     const finish = deps.throttle.begin([userKey, `ip:${ctx.clientIp}`], [userKey]);
     const user = deps.users.list().find((u) => u.data.username === username);
-    const ok = (await checkPassword(user?.data, String(input.password)).catch((err: unknown) => {
-      finish(false);
+    const ok = (await checkPassword(user?.data, String(input.password)).catch(async (err: unknown) => {
+      await finish(false);
       throw err;
     })) && user !== undefined;
-    finish(ok);
+    // Recorded before answering, so the next attempt sees it whichever replica takes it.
+    await finish(ok);
     if (!ok || !user) throw new ApiError('Unauthorized', 'authentication failed');
     if (user.data.enabled === false) throw new ApiError('PermissionDenied', 'user is disabled');
 
