@@ -1,3 +1,4 @@
+import { WriteGuardError } from '../store/etcd/etcd-store.js';
 import type { ResourceStore } from '../store/types.js';
 
 /** A controller's write from a replica that is not (or no longer) the leader; retried by whoever leads. */
@@ -11,10 +12,18 @@ export class NotLeaderError extends Error {
 /**
  * The store as controllers see it: writes only while `isLeader()` holds at the moment of the write (the
  * lease's clock), so a replica that was paused past its lease writes nothing when it wakes. Reads pass.
+ * On etcd, `store` also fences inside etcd (EtcdStore.guarded on the election key): a write sent just before
+ * the lease ran out, and applied after another replica took over, fails there too.
  */
 export function fencedStore(store: ResourceStore, isLeader: () => boolean): ResourceStore {
   const check = (operation: string): void => {
     if (!isLeader()) throw new NotLeaderError(operation);
+  };
+  const fenced = <T>(operation: string, write: () => Promise<T>): Promise<T> => {
+    check(operation);
+    return write().catch((err: unknown) => {
+      throw err instanceof WriteGuardError ? new NotLeaderError(operation) : err;
+    });
   };
   return {
     get: (kind, id) => store.get(kind, id),
@@ -22,17 +31,8 @@ export function fencedStore(store: ResourceStore, isLeader: () => boolean): Reso
     watch: (options) => store.watch(options),
     revision: () => store.revision(),
     close: () => store.close(),
-    create(kind, id, data) {
-      check(`create ${kind} ${id}`);
-      return store.create(kind, id, data);
-    },
-    update(kind, id, data, expectedVersion) {
-      check(`update ${kind} ${id}`);
-      return store.update(kind, id, data, expectedVersion);
-    },
-    delete(kind, id, expectedVersion) {
-      check(`delete ${kind} ${id}`);
-      return store.delete(kind, id, expectedVersion);
-    },
+    create: (kind, id, data) => fenced(`create ${kind} ${id}`, () => store.create(kind, id, data)),
+    update: (kind, id, data, expectedVersion) => fenced(`update ${kind} ${id}`, () => store.update(kind, id, data, expectedVersion)),
+    delete: (kind, id, expectedVersion) => fenced(`delete ${kind} ${id}`, () => store.delete(kind, id, expectedVersion)),
   };
 }

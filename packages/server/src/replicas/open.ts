@@ -3,6 +3,7 @@ import type { ControllerGate } from '../informer/controller.js';
 import { Informer } from '../informer/informer.js';
 import type { Logger as PinoLogger } from 'pino';
 import { connectEtcd, type EtcdConnectionOptions } from '../store/etcd/etcd-client.js';
+import { EtcdStore, type WriteGuard } from '../store/etcd/etcd-store.js';
 import type { ResourceStore } from '../store/types.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -110,8 +111,12 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
   const remote = new PeerDialer({ identity: leadership.identity, secret, holders: sessions, ca: o.ca, limits: o.tunnelLimits, logger: peerLogger });
   const endpoint = new PeerEndpoint({ secret, dialer: o.localDialer, limits: o.tunnelLimits, logger: peerLogger });
   const etcd = o.datastore;
+  // Controllers' writes also compare the election key inside etcd: they commit only during this leadership.
+  const guardedStore = o.store instanceof EtcdStore ? o.store.guarded(() => fence(key, leadership)) : o.store;
   return {
-    ...gated(leadership, o.store),
+    leadership,
+    gate: leaderGate(leadership),
+    controllerStore: fencedStore(guardedStore, () => leadership.isLeader()),
     sessions,
     remote,
     handleUpgrade: (req, socket, head) => endpoint.handleUpgrade(req, socket, head),
@@ -128,6 +133,12 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
       client.close();
     },
   };
+}
+
+/** The election key as of this leadership's term (undefined when not leading: fencedStore refuses first). */
+function fence(key: string, leadership: Leadership): WriteGuard | undefined {
+  const term = leadership.term();
+  return term === undefined ? undefined : { key, createRevision: term };
 }
 
 function gated(leadership: Leadership, store: ResourceStore) {

@@ -30,6 +30,20 @@ export interface EtcdStoreOptions extends EtcdConnectionOptions {
 }
 
 export const DEFAULT_ETCD_PREFIX = '/paddock';
+
+/** Writes commit only while `key` exists with this create revision (see EtcdStore.guarded). */
+export interface WriteGuard {
+  key: string;
+  createRevision: number;
+}
+
+/** A guarded write refused because the guard's key was gone or made anew (a deposed leader's write). */
+export class WriteGuardError extends Error {
+  constructor(key: string) {
+    super(`write refused: ${key} is no longer held by this writer`);
+    this.name = 'WriteGuardError';
+  }
+}
 const DEFAULT_HISTORY_LIMIT = 10_000;
 const DEFAULT_LIST_PAGE_SIZE = 500;
 /** Attempts of a list whose fixed revision got compacted between two pages. */
@@ -123,7 +137,37 @@ export class EtcdStore implements ResourceStore {
     }
   }
 
-  async create<T>(kind: string, id: string, data: T): Promise<StoredObject<T>> {
+  create<T>(kind: string, id: string, data: T): Promise<StoredObject<T>> {
+    return this.#create(kind, id, data, undefined);
+  }
+
+  update<T>(kind: string, id: string, data: T, expectedVersion?: number): Promise<StoredObject<T>> {
+    return this.#update(kind, id, data, expectedVersion, undefined);
+  }
+
+  delete<T>(kind: string, id: string, expectedVersion?: number): Promise<StoredObject<T>> {
+    return this.#delete(kind, id, expectedVersion, undefined);
+  }
+
+  /**
+   * This store, with writes that commit only while `guard()`'s key still has its create revision: a leader's
+   * writes fenced by its election key inside etcd, so a deposed leader's late write fails however its clock ran.
+   * A write whose guard no longer holds fails with WriteGuardError; `guard()` returning undefined writes unguarded.
+   */
+  guarded(guard: () => WriteGuard | undefined): ResourceStore {
+    return {
+      get: (kind, id) => this.get(kind, id),
+      list: (kind) => this.list(kind),
+      watch: (options) => this.watch(options),
+      revision: () => this.revision(),
+      close: () => this.close(),
+      create: (kind, id, data) => this.#create(kind, id, data, guard()),
+      update: (kind, id, data, expectedVersion) => this.#update(kind, id, data, expectedVersion, guard()),
+      delete: (kind, id, expectedVersion) => this.#delete(kind, id, expectedVersion, guard()),
+    };
+  }
+
+  async #create<T>(kind: string, id: string, data: T, guard: WriteGuard | undefined): Promise<StoredObject<T>> {
     const key = this.#layout.key(kind, id);
     const created = new Date().toISOString();
     const dataJson = encodeData(data);
@@ -132,12 +176,13 @@ export class EtcdStore implements ResourceStore {
       [{ key, target: 'Create', result: 'Equal', create_revision: 0 }],
       [{ request_put: { key, value } }, this.#mark(kind)],
       [],
+      guard,
     );
     if (!response.succeeded) throw new StoreAlreadyExistsError(kind, id);
     return written<T>(kind, id, await this.#written(response), created, dataJson);
   }
 
-  async update<T>(kind: string, id: string, data: T, expectedVersion?: number): Promise<StoredObject<T>> {
+  async #update<T>(kind: string, id: string, data: T, expectedVersion: number | undefined, guard: WriteGuard | undefined): Promise<StoredObject<T>> {
     const key = this.#layout.key(kind, id);
     const dataJson = encodeData(data);
     let current = await this.#getKv(key);
@@ -155,7 +200,7 @@ export class EtcdStore implements ResourceStore {
         expectedVersion === undefined
           ? { key, target: 'Create', result: 'Equal', create_revision: current.create_revision }
           : { key, target: 'Mod', result: 'Equal', mod_revision: expectedVersion };
-      const response = await this.#txn([compare], [{ request_put: { key, value } }, this.#mark(kind)], [{ request_range: { key } }]);
+      const response = await this.#txn([compare], [{ request_put: { key, value } }, this.#mark(kind)], [{ request_range: { key } }], guard);
       if (response.succeeded) return written<T>(kind, id, await this.#written(response), created, dataJson);
       current = response.responses[0]?.response_range?.kvs[0];
       if (current && expectedVersion !== undefined) {
@@ -164,7 +209,7 @@ export class EtcdStore implements ResourceStore {
     }
   }
 
-  async delete<T>(kind: string, id: string, expectedVersion?: number): Promise<StoredObject<T>> {
+  async #delete<T>(kind: string, id: string, expectedVersion: number | undefined, guard: WriteGuard | undefined): Promise<StoredObject<T>> {
     const key = this.#layout.key(kind, id);
     const compare: ICompare =
       expectedVersion === undefined
@@ -174,6 +219,7 @@ export class EtcdStore implements ResourceStore {
       [compare],
       [{ request_delete_range: { key, prev_kv: true } }, this.#mark(kind)],
       [{ request_range: { key } }],
+      guard,
     );
     if (response.succeeded) {
       const previous = response.responses[0]?.response_delete_range?.prev_kvs[0];
@@ -272,17 +318,26 @@ export class EtcdStore implements ResourceStore {
   }
 
   /** One transaction, sent once (after the start of any watch called before it is known). */
-  async #txn(compare: ICompare[], success: IRequestOp[], failure: IRequestOp[]): Promise<ITxnResponse> {
+  /** One transaction; with a guard, its key's create revision is compared too (read back when it fails). */
+  async #txn(compare: ICompare[], success: IRequestOp[], failure: IRequestOp[], guard?: WriteGuard): Promise<ITxnResponse> {
     this.#assertOpen();
     await this.#watchStarts;
+    const guardKey = guard && Buffer.from(guard.key);
+    const compares: ICompare[] = guardKey ? [...compare, { key: guardKey, target: 'Create', result: 'Equal', create_revision: guard.createRevision }] : compare;
+    const failures = guardKey ? [...failure, { request_range: { key: guardKey } }] : failure;
+    let response: ITxnResponse;
     try {
-      const response = await this.#client.kv.txn({ compare, success, failure });
-      this.#observe(revisionOf(response.header.revision));
-      return response;
+      response = await this.#client.kv.txn({ compare: compares, success, failure: failures });
     } catch (error: unknown) {
       if (this.#closed) throw new StoreClosedError();
       throw error;
     }
+    this.#observe(revisionOf(response.header.revision));
+    if (guard && !response.succeeded) {
+      const holder = response.responses.at(-1)?.response_range?.kvs[0];
+      if (revisionOf(holder?.create_revision ?? 0) !== guard.createRevision) throw new WriteGuardError(guard.key);
+    }
+    return response;
   }
 
   /** The revision of a committed write, after compacting history when it is due. */
