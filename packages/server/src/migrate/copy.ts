@@ -32,18 +32,23 @@ export function sourceChanged(from: number, to: number): MigrateError {
   return new MigrateError(`--from: the source changed while it was read (revision ${from} to ${to}); stop the server that uses it, then run again with --force`);
 }
 
+/** Where objects are copied to: a store that takes an object's creation time as given (EtcdStore.restore). */
+export interface RestoringStore {
+  restore(kind: string, id: string, data: unknown, created: string): Promise<unknown>;
+}
+
 /**
- * Creates every object of the snapshot in the target under its own kind and id, with its data.
- * `created` is the target's (the store's create sets it; see the README). Returns the objects written.
+ * Creates every object of the snapshot in the target under its own kind and id, with its data and creation
+ * time (resource versions are the target's revisions). Returns the objects written.
  */
-export async function copySnapshot(snapshot: Snapshot, target: Pick<ResourceStore, 'create'>): Promise<number> {
+export async function copySnapshot(snapshot: Snapshot, target: RestoringStore): Promise<number> {
   const objects = [...snapshot.byKind.values()].flat();
   let next = 0;
   let failed = false;
   // After a failure the other workers stop taking objects: the error is what the operator needs to see.
   const worker = async () => {
     for (let o = objects[next++]; o !== undefined && !failed; o = objects[next++]) {
-      await target.create(o.kind, o.id, o.data).catch((err: unknown) => {
+      await target.restore(o.kind, o.id, o.data, o.created).catch((err: unknown) => {
         failed = true;
         throw err;
       });

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResourceStore } from '../store/types.js';
-import { copySnapshot, readSnapshot } from './copy.js';
+import { copySnapshot, readSnapshot, type RestoringStore } from './copy.js';
 import { MigrateError } from './errors.js';
 import type { MigrateConfig } from './options.js';
 import { kindsInSource, openSource, openTarget, sourceDbPath } from './stores.js';
@@ -60,7 +60,7 @@ export async function migrate(config: MigrateConfig, deps: MigrateDeps): Promise
   }
 }
 
-async function copyInto(source: ResourceStore, target: ResourceStore, prefix: TargetPrefix, config: MigrateConfig, deps: MigrateDeps) {
+async function copyInto(source: ResourceStore, target: ResourceStore & RestoringStore, prefix: TargetPrefix, config: MigrateConfig, deps: MigrateDeps) {
   const present = await prefix.count();
   if (present > 0 && !config.force) {
     throw new MigrateError(`--to: etcd already holds ${present} objects under ${prefix.root}; give --force to delete them and copy again`);

@@ -11,8 +11,8 @@ export function summary(result: MigrationResult): string[] {
   for (const c of counts) lines.push(`  ${c.kind.padEnd(width)}  ${c.target}`);
   lines.push(`  ${'total'.padEnd(width)}  ${result.copied}`);
   if (result.verification.differences.length > 0) return lines;
-  lines.push('verified: every object of the source is in etcd with the same data, and each kind has the same count');
-  lines.push('note: resource versions and creation times are the new datastore\'s (the store sets them when an object is created)');
+  lines.push('verified: every object of the source is in etcd with the same data and creation time, and each kind has the same count');
+  lines.push('note: resource versions are the new datastore\'s revisions');
   if (result.tlsDir) {
     lines.push(
       `next: copy ${result.tlsDir} into the --data-dir of every server you start with --datastore etcd; ` +

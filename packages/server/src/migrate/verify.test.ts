@@ -31,7 +31,18 @@ describe('copy and verify', () => {
       ],
       differences: [],
     });
-    assert.deepEqual((await target.get('cluster', 'c-aaaaa'))?.data, { name: 'one', labels: { a: '1' } });
+    const [original, copy] = await Promise.all([source.get('cluster', 'c-aaaaa'), target.get('cluster', 'c-aaaaa')]);
+    assert.deepEqual(copy?.data, { name: 'one', labels: { a: '1' } });
+    assert.equal(copy?.created, original?.created, 'the creation time is kept');
+  });
+
+  test('a different creation time is a difference', async () => {
+    const source = await seeded();
+    const target = memory();
+    for (const o of (await source.list('user')).items) await target.restore(o.kind, o.id, o.data, '2020-01-01T00:00:00.000Z');
+    const { differences } = await verifyCopy(source, target, ['user'], await source.revision());
+    assert.equal(differences.length, 1);
+    assert.match(differences[0] ?? '', /^user "u-ccccc" was created .* in the source, 2020-01-01T00:00:00.000Z in the target$/);
   });
 
   test('names a missing object, different data, an extra object and unequal counts', async () => {

@@ -17,7 +17,7 @@ export interface Verification {
 
 /**
  * Reads both stores again and compares them kind by kind: the same ids, the same data (deep equality of
- * the JSON). `resourceVersion` and `created` are the target's own and are not compared. Throws when the
+ * the JSON) and creation times. `resourceVersion` is the target's own and is not compared. Throws when the
  * source is no longer at `sourceRevision`: a comparison with a moving source proves nothing.
  */
 export async function verifyCopy(source: ResourceStore, target: ResourceStore, kinds: readonly string[], sourceRevision: number): Promise<Verification> {
@@ -41,6 +41,7 @@ export function compareKind(kind: string, source: StoredObject[], target: Stored
     const copy = copied.get(o.id);
     if (!copy) differences.push(`${kind} "${o.id}" is missing from the target`);
     else if (!isDeepStrictEqual(copy.data, o.data)) differences.push(`${kind} "${o.id}" has different data in the target`);
+    else if (copy.created !== o.created) differences.push(`${kind} "${o.id}" was created ${o.created} in the source, ${copy.created} in the target`);
     copied.delete(o.id);
   }
   for (const id of copied.keys()) differences.push(`${kind} "${id}" is in the target only`);

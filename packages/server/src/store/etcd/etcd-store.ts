@@ -138,7 +138,12 @@ export class EtcdStore implements ResourceStore {
   }
 
   create<T>(kind: string, id: string, data: T): Promise<StoredObject<T>> {
-    return this.#create(kind, id, data, undefined);
+    return this.#create(kind, id, data, new Date().toISOString(), undefined);
+  }
+
+  /** Creates an object with the creation time it had elsewhere (`paddock migrate`); AlreadyExists as create. */
+  restore<T>(kind: string, id: string, data: T, created: string): Promise<StoredObject<T>> {
+    return this.#create(kind, id, data, created, undefined);
   }
 
   update<T>(kind: string, id: string, data: T, expectedVersion?: number): Promise<StoredObject<T>> {
@@ -161,15 +166,14 @@ export class EtcdStore implements ResourceStore {
       watch: (options) => this.watch(options),
       revision: () => this.revision(),
       close: () => this.close(),
-      create: (kind, id, data) => this.#create(kind, id, data, guard()),
+      create: (kind, id, data) => this.#create(kind, id, data, new Date().toISOString(), guard()),
       update: (kind, id, data, expectedVersion) => this.#update(kind, id, data, expectedVersion, guard()),
       delete: (kind, id, expectedVersion) => this.#delete(kind, id, expectedVersion, guard()),
     };
   }
 
-  async #create<T>(kind: string, id: string, data: T, guard: WriteGuard | undefined): Promise<StoredObject<T>> {
+  async #create<T>(kind: string, id: string, data: T, created: string, guard: WriteGuard | undefined): Promise<StoredObject<T>> {
     const key = this.#layout.key(kind, id);
-    const created = new Date().toISOString();
     const dataJson = encodeData(data);
     const value = encodeValue(created, dataJson);
     const response = await this.#txn(

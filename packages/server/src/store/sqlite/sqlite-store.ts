@@ -95,12 +95,17 @@ export class SqliteStore implements ResourceStore {
     }))();
   }
 
-  async create<T>(kind: string, id: string, data: T): Promise<StoredObject<T>> {
+  create<T>(kind: string, id: string, data: T): Promise<StoredObject<T>> {
+    return this.restore(kind, id, data, new Date().toISOString());
+  }
+
+  /** Creates an object with the creation time it had elsewhere (a migration); AlreadyExists as create. */
+  async restore<T>(kind: string, id: string, data: T, created: string): Promise<StoredObject<T>> {
     this.#assertOpen();
     const json = encodeData(data);
     return this.#commit<T>(() => {
       if (this.#sql.getObject.get(kind, id)) throw new StoreAlreadyExistsError(kind, id);
-      const row: ObjectRow = { kind, id, resource_version: 0, created: new Date().toISOString(), data: json };
+      const row: ObjectRow = { kind, id, resource_version: 0, created, data: json };
       return this.#record('added', row, (r) => this.#sql.insertObject.run(r));
     });
   }
