@@ -394,6 +394,11 @@ export async function measureReplicas(durationS: number, warmupS: number, log: L
     listLine('etcd, 3 replicas:    ', etcdList3);
     const listScale = etcdList3.rps / etcdList1.rps;
     const createScale = etcdCreates3.rps / etcdCreates1.rps;
+    // What each replica gets done per CPU it is given: what the scaling would be with a core per replica.
+    const perCore = (r: SpreadResult) => r.rps / Math.max(0.01, r.serverCores);
+    const listPerCore1 = perCore(etcdList1);
+    const listPerCore3 = perCore(etcdList3);
+    log(`  list throughput per Paddock CPU: 1 replica ${listPerCore1.toFixed(0)} req/s per core, 3 replicas ${listPerCore3.toFixed(0)} req/s per core (${(listPerCore3 / listPerCore1).toFixed(2)}x)`);
     log(
       `  3 replicas / 1 replica: list ${listScale.toFixed(2)}x, creates ${createScale.toFixed(2)}x  ` +
         `target list >= ${REPLICA_TARGETS.listScale3}x: ${verdict(listScale >= REPLICA_TARGETS.listScale3)}` +
@@ -424,6 +429,7 @@ export async function measureReplicas(durationS: number, warmupS: number, log: L
         etcd1: { creates: spreadJson(etcdCreates1), list: spreadJson(etcdList1) },
         etcd3: { creates: spreadJson(etcdCreates3), list: spreadJson(etcdList3) },
         listScale3: round(listScale),
+        listPerCore: { replicas1: round(listPerCore1), replicas3: round(listPerCore3) },
         createScale3: round(createScale),
         controllerFailoverMs: controllers,
         agentFailoverMs: agents,
