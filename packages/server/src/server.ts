@@ -21,6 +21,7 @@ import { LoginThrottle } from './auth/throttle.js';
 import type { ServerConfig } from './config/config.js';
 import { Informer } from './informer/informer.js';
 import { sendStatus } from './k8s/status.js';
+import { localHostInfo, type HostInfo } from './tls/sans.js';
 import { afterCatchingUp, ReadBarrier } from './replicas/read-barrier.js';
 import { toApiError } from './api/error-handler.js';
 import { buildApiVersions, buildAuthorizer, STORED_KINDS, type Informers } from './kinds.js';
@@ -102,6 +103,15 @@ async function listen(server: HttpServer | FastifyInstance['server'], port: numb
   });
   const address = server.address();
   return typeof address === 'object' && address ? address.port : port;
+}
+
+/** This host's names and addresses, plus the address other replicas reach it at: the serving certificate covers them. */
+function servingHostInfo(config: ServerConfig): () => HostInfo {
+  const advertised = config.datastore.type === 'etcd' ? config.datastore.advertise?.host : undefined;
+  return () => {
+    const host = localHostInfo();
+    return advertised ? { ...host, addresses: [...host.addresses, advertised] } : host;
+  };
 }
 
 /**
@@ -275,6 +285,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
       serverUrl: storedUrl || undefined,
       certFile: config.tlsCert,
       keyFile: config.tlsKey,
+      hostInfo: servingHostInfo(config),
       onRotate: (e) => logger.info({ reason: e.reason, detail: e.detail }, 'TLS certificate issued'),
     });
     return { tls: manager, definitions: await bootstrap(store, config, manager.current().cacerts, logger) };

@@ -37,6 +37,18 @@ describe('leader election on etcd', () => {
     await etcd?.remove();
   });
 
+  test('a campaign stopped the moment it is elected ends (a stop during the election\'s txn is not lost)', async () => {
+    const [replica] = candidates(1);
+    assert.ok(replica);
+    const stop = new AbortController();
+    replica.onChange((event) => {
+      if (event.type === 'elected') stop.abort();
+    });
+    const ended = await Promise.race([replica.campaign(stop.signal).then(() => 'ended'), new Promise((r) => setTimeout(() => r('hung'), 5_000))]);
+    assert.equal(ended, 'ended');
+    assert.equal(replica.isLeader(), false);
+  });
+
   test('one leader among three; it resigns and another takes over at once', async () => {
     const replicas = candidates(3);
     const stops = replicas.map(() => new AbortController());

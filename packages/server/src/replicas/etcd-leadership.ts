@@ -139,15 +139,20 @@ export class EtcdLeadership implements Leadership {
     this.#events.lost(lease.lostReason ?? 'resigned');
   }
 
+  /** Resolves when the lease is lost or the campaign ends, including when either happened already. */
   #untilLost(lease: EtcdLease, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      // A stop that came while the election's txn was in flight has already fired: its event will not come again.
+      if (signal.aborted) return resolve();
+      let removeLost: () => void = () => undefined;
       const done = (): void => {
         signal.removeEventListener('abort', done);
-        remove();
+        removeLost();
         resolve();
       };
-      const remove = lease.onLost(done);
       signal.addEventListener('abort', done, { once: true });
+      // Called at once when the lease is already lost.
+      removeLost = lease.onLost(done);
     });
   }
 }

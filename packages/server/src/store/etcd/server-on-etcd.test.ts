@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { connect } from 'node:tls';
 import { startEtcd, type EtcdProcess } from '../../testing/etcd-process.js';
 import { startTestServer } from '../../testing/test-server.js';
 
@@ -36,6 +38,20 @@ describe('paddock server with --datastore etcd', () => {
       assert.deepEqual(projects.json.data.map((p: { name: string }) => p.name).sort(), ['Default', 'System']);
     } finally {
       await second.close({ keepDataDir: true });
+    }
+  });
+
+  test('the serving certificate covers --advertise-address, where the other replicas dial', async () => {
+    const srv = await startTestServer({ datastore: 'etcd', etcdEndpoints: etcd.endpoint, advertiseAddress: 'replica-7.paddock.test:9443' });
+    try {
+      const { port } = new URL(srv.url);
+      const socket = connect({ host: '127.0.0.1', port: Number(port), ca: srv.ca, servername: 'replica-7.paddock.test' });
+      await once(socket, 'secureConnect');
+      const names = socket.getPeerCertificate().subjectaltname ?? '';
+      socket.destroy();
+      assert.match(names, /DNS:replica-7\.paddock\.test/);
+    } finally {
+      await srv.close();
     }
   });
 
