@@ -358,7 +358,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   if (readBarrier) {
     const barrier = readBarrier;
     app.addHook('onRequest', async (req) => {
-      if (req.url !== '/ping') await barrier.wait();
+      // Liveness answers without etcd: a hiccup there must not get every replica restarted.
+      if (req.url !== '/ping' && req.url !== '/healthz') await barrier.wait();
     });
   }
   const auditHooks = new AuditHooks(audit);
@@ -470,7 +471,6 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     await Promise.allSettled(controllers);
     // Resigning hands the controllers to another replica at once, not after a lease's TTL.
     await campaign;
-    replication.close();
     registry.closeAll('server shutting down');
     tunnels.close();
     subscriptions.close();
@@ -482,6 +482,8 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     app.server.closeIdleConnections();
     await app.close();
     await serverClosed;
+    // Peers' streams through this replica's tunnels last as long as the requests that use them.
+    replication.close();
     await audit.close();
     await reissuing;
     stop.abort();

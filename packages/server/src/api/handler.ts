@@ -170,13 +170,16 @@ export class ApiHandler {
    * rare but certain among many thousands, is drawn again; an id taken every time comes from the input.
    */
   async #createOnce(ctx: RequestContext, kind: ResourceKind, prepareCreate: NonNullable<ResourceKind['prepareCreate']>, input: JsonObject) {
+    const taken = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       const prepared = await prepareCreate(ctx, input);
       prepared.data.uuid ??= randomUUID();
       try {
         return { prepared, stored: await this.#backend(kind).create<JsonObject>(kind.schema.id, prepared.id, prepared.data) };
       } catch (err) {
-        if (!(err instanceof StoreAlreadyExistsError) || attempt >= CREATE_ATTEMPTS) throw err;
+        // The same id drawn again comes from the input (a name): it stays taken.
+        if (!(err instanceof StoreAlreadyExistsError) || attempt >= CREATE_ATTEMPTS || taken.has(prepared.id)) throw err;
+        taken.add(prepared.id);
       }
     }
   }

@@ -139,18 +139,29 @@ describe('LoginThrottle', () => {
     for (let i = 0; i < 40; i++) throttle.failed(['alice']);
     assert.throws(() => throttle.check(['alice']), (err: unknown) => err instanceof ApiError && err.headers['Retry-After'] === '300');
   });
-  test('begin: parallel attempts only as many as failures remain free; past them, one at a time', async () => {
+  test('begin: an attempt counts before it is verified, so parallel guesses stop at the free failures', async () => {
     const { clock, throttle, retryAfter } = setup();
-    const first = [throttle.begin(['alice']), throttle.begin(['alice']), throttle.begin(['alice'])];
-    assert.throws(() => throttle.begin(['alice']), (err: unknown) => err instanceof ApiError && err.status === 429, 'a fourth guess in parallel');
+    const first = await Promise.all([throttle.begin(['alice']), throttle.begin(['alice']), throttle.begin(['alice'])]);
+    await assert.rejects(throttle.begin(['alice']), (err: unknown) => err instanceof ApiError && err.status === 429, 'a fourth guess in parallel');
     await Promise.all(first.map((finish) => finish(false)));
     assert.equal(retryAfter(['alice']), '1');
     clock.now += 1000;
     // The block is over: one more attempt is allowed (and a correct password then gets through), not two.
-    const next = throttle.begin(['alice']);
-    assert.throws(() => throttle.begin(['alice']), (err: unknown) => err instanceof ApiError && err.status === 429);
+    const next = await throttle.begin(['alice'], ['alice']);
+    await assert.rejects(throttle.begin(['alice']), (err: unknown) => err instanceof ApiError && err.status === 429);
     await next(true);
     assert.equal(retryAfter(['alice']), undefined);
+  });
+
+  test('a success takes the attempt back from the keys it does not clear; a refused attempt counts nowhere', async () => {
+    const { throttle, retryAfter } = setup({ freeFailures: (key: string) => (key.startsWith('ip:') ? 2 : 3) });
+    for (let i = 0; i < 5; i++) await (await throttle.begin(['user:bob', 'ip:10.0.0.1'], ['user:bob']))(true);
+    assert.equal(retryAfter(['ip:10.0.0.1']), undefined, 'five good logins from one address never block it');
+    await (await throttle.begin(['user:carol', 'ip:10.0.0.2'], ['user:carol']))(false);
+    await (await throttle.begin(['user:dave', 'ip:10.0.0.2'], ['user:dave']))(false);
+    assert.equal(retryAfter(['ip:10.0.0.2']), '1');
+    await assert.rejects(throttle.begin(['user:erin', 'ip:10.0.0.2'], ['user:erin']), (err: unknown) => err instanceof ApiError && err.status === 429);
+    assert.equal(retryAfter(['user:erin']), undefined, 'erin was never tried: nothing counted for her');
   });
 
   test('a shared state is used for every count, and an attempt finishes once its outcome is recorded', async () => {
@@ -169,7 +180,7 @@ describe('LoginThrottle', () => {
       },
     };
     const throttle = new LoginThrottle({ freeFailures: 1, state });
-    await throttle.begin(['user:bob', 'ip:10.0.0.1'], ['user:bob'])(false);
+    await (await throttle.begin(['user:bob', 'ip:10.0.0.1'], ['user:bob']))(false);
     assert.deepEqual(recorded.sort(), ['update ip:10.0.0.1', 'update user:bob']);
     assert.throws(() => throttle.check(['user:bob']), (err: unknown) => err instanceof ApiError && err.status === 429);
     await throttle.succeeded(['user:bob']);

@@ -26,8 +26,8 @@ export interface ThrottleEntry {
 
 /**
  * Where failure counts live: this process's memory, or (replicas) the store, so that failures on one replica
- * count on all. `update` applies `change` atomically to the key's entry; both resolve once every replica would
- * see the result.
+ * count on all. `update` applies `change` atomically to the key's entry (a `change` that throws changes nothing
+ * and rejects with its error); both resolve once every replica would see the result.
  */
 export interface ThrottleState {
   get(key: string): ThrottleEntry | undefined;
@@ -45,11 +45,10 @@ export class MemoryThrottleState implements ThrottleState {
     return this.#entries.get(key);
   }
 
-  // Applied before returning: callers that do not wait still see it at once.
-  update(key: string, change: (current: ThrottleEntry | undefined) => ThrottleEntry): Promise<void> {
+  // Applied before it first yields: callers that do not wait still see it at once.
+  async update(key: string, change: (current: ThrottleEntry | undefined) => ThrottleEntry): Promise<void> {
     this.#entries.set(key, change(this.#entries.get(key)));
     if (this.#entries.size > 10_000) for (const [k, e] of [...this.#entries]) if (this.expired(e)) this.#entries.delete(k);
-    return Promise.resolve();
   }
 
   clear(key: string): Promise<void> {
@@ -60,7 +59,6 @@ export class MemoryThrottleState implements ThrottleState {
 
 export class LoginThrottle {
   readonly #state: ThrottleState;
-  readonly #inFlight = new Map<string, number>();
   readonly #free: (key: string) => number;
   readonly #window: number;
   readonly #base: number;
@@ -85,64 +83,74 @@ export class LoginThrottle {
       const e = this.#live(key, now);
       if (e && e.blockedUntil > now) wait = Math.max(wait, e.blockedUntil - now);
     }
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      throw new ApiError('TooManyRequests', `too many failed logins; try again in ${seconds} s`).withHeader('Retry-After', String(seconds));
-    }
+    if (wait > 0) throw blocked(wait);
   }
 
   /**
-   * Starts one attempt: throws 429 when a key is blocked, or when so many attempts are already running for
-   * it that, should they all fail, it would be (parallel guesses are counted before they are verified).
-   * Call the returned function with the outcome (and wait for it before answering, so the next attempt sees
-   * it on any replica); a success clears only `clearOnSuccess` (the user's key, never the client address's,
-   * which an attacker could otherwise reset with an account of their own).
+   * Starts one attempt: throws 429 when a key is blocked; otherwise counts the attempt as a failure at once, in
+   * the same atomic step as the check, so guesses sent in parallel (to any replica) are counted before they are
+   * verified and cannot get past the free failures. Call the returned function with the outcome, and wait for
+   * it before answering: a success clears `clearOnSuccess` (the user's key, never the client address's, which an
+   * attacker could otherwise reset with an account of their own) and takes the attempt back from the other keys.
    */
-  begin(keys: string[], clearOnSuccess: string[] = []): (ok: boolean) => Promise<void> {
+  async begin(keys: string[], clearOnSuccess: string[] = []): Promise<(ok: boolean) => Promise<void>> {
     this.check(keys);
-    const running = keys.map((key) => {
-      const n = (this.#inFlight.get(key) ?? 0) + 1;
-      const failures = this.#live(key, this.#now())?.failures ?? 0;
-      // As many at once as failures remain free; past them, one at a time (each after its delay).
-      return { key, n, over: n > Math.max(1, this.#free(key) - failures) };
-    });
-    if (running.some((r) => r.over)) {
-      throw new ApiError('TooManyRequests', 'too many login attempts at once; try again in 1 s').withHeader('Retry-After', '1');
+    const counted = await Promise.allSettled(keys.map((key) => this.#state.update(key, (current) => this.#countAttempt(key, current))));
+    const refused = counted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (refused) {
+      // Another attempt got there first: this one is not made, so it does not count.
+      await this.#takeBack(keys.filter((_, i) => counted[i]?.status === 'fulfilled'));
+      throw refused.reason;
     }
-    for (const r of running) this.#inFlight.set(r.key, r.n);
     let done = false;
     return async (ok) => {
-      if (done) return;
+      if (done || !ok) return void (done = true);
       done = true;
-      try {
-        await (ok ? this.succeeded(clearOnSuccess) : this.failed(keys));
-      } finally {
-        for (const key of keys) {
-          const n = (this.#inFlight.get(key) ?? 1) - 1;
-          if (n > 0) this.#inFlight.set(key, n);
-          else this.#inFlight.delete(key);
-        }
-      }
+      await Promise.all([this.succeeded(clearOnSuccess), this.#takeBack(keys.filter((k) => !clearOnSuccess.includes(k)))]);
     };
   }
 
   async failed(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.#state.update(key, (current) => this.#afterFailure(key, this.#fresh(current)))));
+  }
+
+  async succeeded(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.#state.clear(key)));
+  }
+
+  /** Inside the atomic update: refuses a blocked key, else counts the attempt as a failure. */
+  #countAttempt(key: string, current: ThrottleEntry | undefined): ThrottleEntry {
+    const e = this.#fresh(current);
+    const now = this.#now();
+    if (e.blockedUntil > now) throw blocked(e.blockedUntil - now);
+    return this.#afterFailure(key, e);
+  }
+
+  #afterFailure(key: string, entry: ThrottleEntry): ThrottleEntry {
+    const now = this.#now();
+    const e = { ...entry, failures: entry.failures + 1 };
+    const free = this.#free(key);
+    if (e.failures >= free) e.blockedUntil = now + Math.min(this.#max, this.#base * 2 ** (e.failures - free));
+    return e;
+  }
+
+  /** Undoes a counted attempt that turned out a success (or was never made). */
+  async #takeBack(keys: string[]): Promise<void> {
     await Promise.all(
       keys.map((key) =>
         this.#state.update(key, (current) => {
-          const now = this.#now();
-          const e = current && !this.#expired(current, now) ? { ...current } : { failures: 0, first: now, blockedUntil: 0 };
-          e.failures++;
-          const free = this.#free(key);
-          if (e.failures >= free) e.blockedUntil = now + Math.min(this.#max, this.#base * 2 ** (e.failures - free));
-          return e;
+          const e = this.#fresh(current);
+          const failures = Math.max(0, e.failures - 1);
+          return { ...e, failures, blockedUntil: failures >= this.#free(key) ? e.blockedUntil : 0 };
         }),
       ),
     );
   }
 
-  async succeeded(keys: string[]): Promise<void> {
-    await Promise.all(keys.map((key) => this.#state.clear(key)));
+  /** The entry as it counts now: a new one when absent or expired. */
+  #fresh(current: ThrottleEntry | undefined): ThrottleEntry {
+    const now = this.#now();
+    return current && !this.#expired(current, now) ? current : { failures: 0, first: now, blockedUntil: 0 };
   }
 
   #live(key: string, now: number): ThrottleEntry | undefined {
@@ -153,4 +161,9 @@ export class LoginThrottle {
   #expired(e: ThrottleEntry, now: number): boolean {
     return now - e.first > this.#window && e.blockedUntil <= now;
   }
+}
+
+function blocked(waitMs: number): ApiError {
+  const seconds = Math.ceil(waitMs / 1000);
+  return new ApiError('TooManyRequests', `too many failed logins; try again in ${seconds} s`).withHeader('Retry-After', String(seconds));
 }

@@ -131,6 +131,8 @@ export class Informer<T> implements Lister<T> {
             if (signal.aborted) break;
             this.#replace(items, revision);
             needList = false;
+            // A good list ends the trouble that made it necessary: the next failure starts the backoff over.
+            delayMs = this.#initialDelayMs;
           }
           const events = this.#store.watch<T>({ kind: this.kind, fromRevision: this.#revision, signal });
           for await (const event of events) {

@@ -1,10 +1,9 @@
 import type { Duplex } from 'node:stream';
-import { rootCertificates } from 'node:tls';
 import { TunnelSession, WS_MAX_PAYLOAD, type TunnelLimits } from '@paddock/tunnel';
 import { WebSocket } from 'ws';
 import type { Logger } from '../informer/logger.js';
 import { NoTunnelError, type DialOptions, type DialVia, type RemoteDialer } from '../tunnel/dialer.js';
-import { encodeVia, PEER_ID_HEADER, PEER_PATH, PEER_TOKEN_HEADER, peerToken } from './peer-protocol.js';
+import { encodeVia, PEER_ID_HEADER, PEER_PATH, PEER_TIME_HEADER, PEER_TOKEN_HEADER, peerToken } from './peer-protocol.js';
 
 /** Who holds which tunnels, and where those replicas are (ReplicaSessions). */
 export interface TunnelHolders {
@@ -70,9 +69,13 @@ export class PeerDialer implements RemoteDialer {
     if (known && known.address === address && !known.session.closed) return known.session;
     known?.session.close('replica moved');
     const { identity, secret, ca, limits, logger } = this.#options;
+    const shared = ca();
+    const time = Date.now();
     const ws = new WebSocket(`wss://${address}${PEER_PATH}`, {
-      ca: [ca(), ...rootCertificates],
-      headers: { [PEER_ID_HEADER]: identity, [PEER_TOKEN_HEADER]: peerToken(secret, identity) },
+      // Only the replicas' own CA: a certificate some public CA issued for the advertised name gets no token.
+      // (With a certificate of the operator's own and no CA in cacerts, the system's roots are all there is.)
+      ...(shared ? { ca: [shared] } : {}),
+      headers: { [PEER_ID_HEADER]: identity, [PEER_TIME_HEADER]: String(time), [PEER_TOKEN_HEADER]: peerToken(secret, identity, time) },
       maxPayload: WS_MAX_PAYLOAD,
       handshakeTimeout: 5_000,
     });

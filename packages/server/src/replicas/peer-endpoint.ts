@@ -4,7 +4,7 @@ import { TunnelSession, WS_MAX_PAYLOAD, type DialTarget, type TunnelLimits } fro
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../informer/logger.js';
 import type { DialOptions, DialVia } from '../tunnel/dialer.js';
-import { decodeVia, PEER_ID_HEADER, PEER_PATH, PEER_TOKEN_HEADER, peerTokenValid } from './peer-protocol.js';
+import { decodeVia, PEER_ID_HEADER, PEER_PATH, PEER_TIME_HEADER, PEER_TOKEN_HEADER, peerTokenValid } from './peer-protocol.js';
 
 /** Dials through a tunnel this replica holds, never through another replica. */
 export interface LocalDialer {
@@ -40,8 +40,9 @@ export class PeerEndpoint {
     if (path !== PEER_PATH) return false;
     const peer = header(req, PEER_ID_HEADER);
     const token = header(req, PEER_TOKEN_HEADER);
-    if (!peer || !token || !peerTokenValid(this.options.secret, peer, token)) {
-      this.options.logger.warn({ remote: req.socket.remoteAddress }, 'refused a peer connection without a valid replica token');
+    const time = header(req, PEER_TIME_HEADER);
+    if (!peer || !token || !time || !peerTokenValid(this.options.secret, peer, time, token)) {
+      this.options.logger.warn({ remote: req.socket.remoteAddress, peer }, 'refused a peer connection without a valid replica token (or with a clock more than 5 minutes off)');
       const body = 'not a replica of this Paddock\n';
       socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
       return true;

@@ -13,6 +13,9 @@ import type { DialVia } from '../tunnel/dialer.js';
 export const PEER_PATH = '/v3/connect/peer';
 export const PEER_ID_HEADER = 'x-paddock-peer-id';
 export const PEER_TOKEN_HEADER = 'x-paddock-peer-token';
+export const PEER_TIME_HEADER = 'x-paddock-peer-time';
+/** How far a peer's timestamp may be from this replica's clock: a captured token is useless after this. */
+export const PEER_TOKEN_WINDOW_MS = 5 * 60_000;
 
 /** Internal kind of the replicas' shared secret (one object, `replicas`). */
 export const PEER_SECRET_KIND = 'peerSecret';
@@ -39,13 +42,16 @@ export async function loadPeerSecret(store: ResourceStore): Promise<Buffer> {
   }
 }
 
-/** The token a replica presents: HMAC-SHA256 of its identity, hex. */
-export function peerToken(secret: Buffer, identity: string): string {
-  return createHmac('sha256', secret).update(`paddock-peer:${identity}`).digest('hex');
+/** The token a replica presents at `time` (ms since the epoch): HMAC-SHA256 of its identity and that time, hex. */
+export function peerToken(secret: Buffer, identity: string, time: number): string {
+  return createHmac('sha256', secret).update(`paddock-peer:${identity}:${time}`).digest('hex');
 }
 
-export function peerTokenValid(secret: Buffer, identity: string, token: string): boolean {
-  const expected = Buffer.from(peerToken(secret, identity));
+/** Whether `token` is `identity`'s for `timeText`, and that time is within the window of `now`. */
+export function peerTokenValid(secret: Buffer, identity: string, timeText: string, token: string, now = Date.now()): boolean {
+  const time = Number(timeText);
+  if (!/^\d{1,16}$/.test(timeText) || Math.abs(now - time) > PEER_TOKEN_WINDOW_MS) return false;
+  const expected = Buffer.from(peerToken(secret, identity, time));
   const given = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -15,8 +15,10 @@ export interface ThrottleRecord extends ThrottleEntry {
   key: string;
 }
 
-/** Attempts of one read-modify-write racing other replicas' failures on the same key. */
-const UPDATE_ATTEMPTS = 10;
+/** How long a recorded attempt waits for this replica's cache (a stalled watch must not hang logins). */
+const CACHE_WAIT_MS = 10_000;
+/** Attempts of one read-modify-write racing other attempts on the same key (a burst of guesses: one wins a round). */
+const UPDATE_ATTEMPTS = 50;
 
 /**
  * A throttle's failure counts in the store, so that failed logins on every replica count together: an attacker
@@ -43,12 +45,14 @@ export class StoredThrottleState implements ThrottleState {
       const next: ThrottleRecord = { throttle: this.throttle, key, failures, first, blockedUntil };
       try {
         const saved = current ? await this.store.update(THROTTLE_KIND, id, next, current.resourceVersion) : await this.store.create(THROTTLE_KIND, id, next);
-        await this.cache.waitForRevision(saved.resourceVersion);
+        await this.cache.waitForRevision(saved.resourceVersion, AbortSignal.timeout(CACHE_WAIT_MS));
         return;
       } catch (err) {
         // Another replica counted a failure (or cleared the key) in between: read again.
         const raced = err instanceof StoreConflictError || err instanceof StoreAlreadyExistsError || err instanceof StoreNotFoundError;
         if (!raced || attempt >= UPDATE_ATTEMPTS) throw err;
+        // A moment's random pause lets the racers' next rounds spread out.
+        await sleep(Math.random() * 5);
       }
     }
   }

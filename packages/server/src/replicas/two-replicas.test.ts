@@ -9,7 +9,7 @@ import { startEtcd, type EtcdProcess } from '../testing/etcd-process.js';
 import { httpsCall, startTestServer, type TestServer } from '../testing/test-server.js';
 import { until } from '../testing/wait.js';
 import { NoTunnelError } from '../tunnel/dialer.js';
-import { PEER_ID_HEADER, PEER_PATH, PEER_TOKEN_HEADER } from './peer-protocol.js';
+import { PEER_ID_HEADER, PEER_PATH, PEER_TIME_HEADER, PEER_TOKEN_HEADER, peerToken, peerTokenValid, PEER_TOKEN_WINDOW_MS } from './peer-protocol.js';
 
 /** Sends `text` down a dialed stream to the echo server and resolves with what came back. */
 async function echo(stream: Duplex, text: string): Promise<string> {
@@ -38,6 +38,18 @@ function upgradeStatus(url: string, ca: string, headers: Record<string, string>)
  * (node and cluster dials), a replica without the replicas' secret is refused, and once the agent is gone A's
  * dials fail with "no connected agent".
  */
+test('a peer token is bound to its replica and its time, and expires', () => {
+  const secret = Buffer.alloc(32, 7);
+  const now = 1_800_000_000_000;
+  const token = peerToken(secret, 'replica-a', now);
+  assert.equal(peerTokenValid(secret, 'replica-a', String(now), token, now + 1_000), true);
+  assert.equal(peerTokenValid(secret, 'replica-b', String(now), token, now), false, 'another identity');
+  assert.equal(peerTokenValid(secret, 'replica-a', String(now + 1), token, now), false, 'another time');
+  assert.equal(peerTokenValid(Buffer.alloc(32, 8), 'replica-a', String(now), token, now), false, 'another secret');
+  assert.equal(peerTokenValid(secret, 'replica-a', String(now), token, now + PEER_TOKEN_WINDOW_MS + 1), false, 'too old: a captured token is useless');
+  assert.equal(peerTokenValid(secret, 'replica-a', 'soon', token, now), false);
+});
+
 describe('replicas dial through each other\'s agent tunnels', () => {
   let etcd: EtcdProcess;
   let a: TestServer;
@@ -96,7 +108,7 @@ describe('replicas dial through each other\'s agent tunnels', () => {
   test('the peer door refuses callers without the replicas\' secret', async () => {
     const url = `${b.url.replace('https', 'wss')}${PEER_PATH}`;
     assert.equal(await upgradeStatus(url, b.ca, {}), 401);
-    assert.equal(await upgradeStatus(url, b.ca, { [PEER_ID_HEADER]: 'intruder', [PEER_TOKEN_HEADER]: 'f'.repeat(64) }), 401);
+    assert.equal(await upgradeStatus(url, b.ca, { [PEER_ID_HEADER]: 'intruder', [PEER_TIME_HEADER]: String(Date.now()), [PEER_TOKEN_HEADER]: 'f'.repeat(64) }), 401);
     assert.equal(await upgradeStatus(url, b.ca, { [PEER_ID_HEADER]: 'intruder', [PEER_TOKEN_HEADER]: 'short' }), 401);
     // A registration token is no peer token either.
     const admin = await a.adminToken();
@@ -150,6 +162,12 @@ describe('replicas dial through each other\'s agent tunnels', () => {
     // The success on B cleared the count for A too: one failure there does not block.
     assert.equal((await login(a, 'wrong-again')).status, 401);
     assert.equal((await login(a, 'a-right-password-1')).status, 201);
+
+    // Guesses sent all at once to both replicas: each is counted before it is verified, so only five are tried.
+    const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => login(i % 2 === 0 ? a : b, `parallel-${i}`)));
+    const statuses = guesses.map((g) => g.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 5, `five verified, the rest refused: ${statuses.join(',')}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 15);
   });
 
   test('once the agent is gone, A\'s dials say there is no connected agent', async () => {

@@ -116,6 +116,11 @@ function defineObjectTests(it: It): void {
     await assert.rejects(store.create('widget', 'w1', { name: 'again', n: 2 }), StoreAlreadyExistsError);
     await assert.rejects(store.update('widget', 'missing', { name: 'x', n: 0 }), StoreNotFoundError);
     await assert.rejects(store.delete('widget', 'missing'), StoreNotFoundError);
+    // Version 0 is no version of anything: a missing object is not found, whatever the backend stores for "absent".
+    const before = await store.revision();
+    await assert.rejects(store.delete('widget', 'missing', 0), StoreNotFoundError);
+    await assert.rejects(store.update('widget', 'missing', { name: 'x', n: 0 }, 0), StoreNotFoundError);
+    assert.equal(await store.revision(), before, 'a refused write writes nothing');
     await assert.rejects(store.update('gadget', 'w1', { name: 'x', n: 0 }), StoreNotFoundError);
     assert.equal(await store.get('widget', 'missing'), undefined);
     assert.equal((await store.get<Widget>('widget', 'w1'))?.data.name, 'one');

@@ -44,7 +44,7 @@ export function loginAction(deps: LoginDeps) {
     const input = validateCreate(basicLoginInput.fields, body);
     const username = String(input.username);
     const userKey = `user:${username}`;
-    const finish = deps.throttle.begin([userKey, `ip:${ctx.clientIp}`], [userKey]);
+    const finish = await deps.throttle.begin([userKey, `ip:${ctx.clientIp}`], [userKey]);
     const user = deps.users.list().find((u) => u.data.username === username);
     const ok = (await checkPassword(user?.data, String(input.password)).catch(async (err: unknown) => {
       await finish(false);

@@ -215,19 +215,18 @@ export class EtcdStore implements ResourceStore {
 
   async #delete<T>(kind: string, id: string, expectedVersion: number | undefined, guard: WriteGuard | undefined): Promise<StoredObject<T>> {
     const key = this.#layout.key(kind, id);
-    const compare: ICompare =
-      expectedVersion === undefined
-        ? { key, target: 'Create', result: 'Greater', create_revision: 0 }
-        : { key, target: 'Mod', result: 'Equal', mod_revision: expectedVersion };
+    // The key must exist either way: expectedVersion 0 would match a missing key, and a delete of nothing must
+    // not move the kind's write mark (the read barrier would wait for an event that never comes).
+    const exists: ICompare = { key, target: 'Create', result: 'Greater', create_revision: 0 };
+    const compare: ICompare[] = expectedVersion === undefined ? [exists] : [exists, { key, target: 'Mod', result: 'Equal', mod_revision: expectedVersion }];
     const response = await this.#txn(
-      [compare],
+      compare,
       [{ request_delete_range: { key, prev_kv: true } }, this.#mark(kind)],
       [{ request_range: { key } }],
       guard,
     );
     if (response.succeeded) {
       const previous = response.responses[0]?.response_delete_range?.prev_kvs[0];
-      // expectedVersion 0 matches a missing key (its mod_revision is 0); nothing was deleted.
       if (!previous) throw new StoreNotFoundError(kind, id);
       const revision = await this.#written(response);
       return decodeObject<T>(this.#layout, previous, revision);
@@ -321,8 +320,10 @@ export class EtcdStore implements ResourceStore {
     }
   }
 
-  /** One transaction, sent once (after the start of any watch called before it is known). */
-  /** One transaction; with a guard, its key's create revision is compared too (read back when it fails). */
+  /**
+   * One transaction, sent once (after the start of any watch called before it is known); with a guard, its key's
+   * create revision is compared too (read back when it fails).
+   */
   async #txn(compare: ICompare[], success: IRequestOp[], failure: IRequestOp[], guard?: WriteGuard): Promise<ITxnResponse> {
     this.#assertOpen();
     await this.#watchStarts;
