@@ -59,7 +59,7 @@ describe('faults: three replicas behind haproxy on a three-member etcd', () => {
   /** `call` for probes of `until`: no answer is not yet. */
   const probe = (method: string, path: string, options: RequestOptions = {}) => call(method, path, options).catch(() => undefined);
   const start = async (r: Omit<Replica, 'process'>) =>
-    startPaddock(r.dir, ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), '--log-level', 'info'], r.port);
+    startPaddock(r.dir, ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), '--proxy-protocol-from', '127.0.0.1', '--log-level', 'info'], r.port);
   const clusterState = async (id: string) => (await probe('GET', `/v3/clusters/${id}`))?.json?.state as string | undefined;
   const nodeState = async (id: string) => (await probe('GET', `/v3/nodes/${id}`))?.json?.state as string | undefined;
   const kubectlWorks = async () => (await kubectl({ kubeconfigPath }, ['get', 'namespace', 'default', '-o', 'name', '--request-timeout=5s'])).code === 0;
@@ -71,7 +71,8 @@ describe('faults: three replicas behind haproxy on a three-member etcd', () => {
     // The first replica makes the CA and the admin; the others join it.
     for (const spec of specs) replicas.push({ ...spec, process: await start(spec) });
     ca = await replicas[0]!.process.ca();
-    lb = await startHaproxy(specs.map((s) => s.port));
+    // The balancer tells the replicas who each client is (PROXY protocol); agents on the list reach them directly.
+    lb = await startHaproxy(specs.map((s) => s.port), { proxyProtocol: true });
   });
   after(async () => {
     for (const agent of agents) agent.child.kill('SIGKILL');

@@ -21,6 +21,7 @@ import { LoginThrottle } from './auth/throttle.js';
 import type { ServerConfig } from './config/config.js';
 import { Informer } from './informer/informer.js';
 import { sendStatus } from './k8s/status.js';
+import { acceptProxyProtocol, trustedSources } from './api/proxy-protocol.js';
 import { localHostInfo, type HostInfo } from './tls/sans.js';
 import { afterCatchingUp, ReadBarrier } from './replicas/read-barrier.js';
 import { toApiError } from './api/error-handler.js';
@@ -339,13 +340,14 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // The Kubernetes proxy streams raw bodies both ways: it takes its requests before fastify parses any.
-    serverFactory: (handler) =>
-      keepAlive(
-        createHttpsServer({ cert: tls.current().certPem, key: tls.current().keyPem }, (req, res) => {
-          if (!k8sProxy.owns(req.url)) return handler(req, res);
-          afterCatchingUp(readBarrier, () => k8sProxy.handle(req, res), (err) => sendStatus(res, 503, toApiError(err).message));
-        }),
-      ),
+    serverFactory: (handler) => {
+      const server = createHttpsServer({ cert: tls.current().certPem, key: tls.current().keyPem }, (req, res) => {
+        if (!k8sProxy.owns(req.url)) return handler(req, res);
+        afterCatchingUp(readBarrier, () => k8sProxy.handle(req, res), (err) => sendStatus(res, 503, toApiError(err).message));
+      });
+      if (config.proxyProtocolFrom.length > 0) acceptProxyProtocol(server, trustedSources(config.proxyProtocolFrom), logger.child({ component: 'proxy-protocol' }));
+      return keepAlive(server);
+    },
     // Requests are not logged one by one (costly on the hot path); failures are, by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,

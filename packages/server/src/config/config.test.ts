@@ -28,6 +28,7 @@ describe('parseServerConfig', () => {
       audit: { level: 1, path: resolve('./data/audit/audit.log'), maxBytes: 100 * 1024 * 1024, maxBackups: 10, stdout: false },
       datastore: { type: 'sqlite' },
       kubeconfig: undefined,
+      proxyProtocolFrom: [],
       settingsFromEnv: {},
     });
   });
@@ -59,6 +60,12 @@ describe('parseServerConfig', () => {
     configError(() => parseServerConfig({ datastore: 'etcd', etcdEndpoints: 'http://a:1,https://b:2' }, {}), '--etcd-endpoints');
     configError(() => parseServerConfig({ datastore: 'etcd', etcdEndpoints: 'http://a:1', etcdCafile: '/ca' }, {}), '--etcd-cafile');
     configError(() => parseServerConfig({ datastore: 'etcd', etcdEndpoints: 'https://a:1', etcdCertfile: '/c' }, {}), '--etcd-keyfile');
+  });
+
+  test('load balancers trusted to send PROXY protocol headers', () => {
+    assert.deepEqual(parseServerConfig({ proxyProtocolFrom: '10.0.0.5, 192.168.0.0/16,fd00::/64' }, {}).proxyProtocolFrom, ['10.0.0.5', '192.168.0.0/16', 'fd00::/64']);
+    assert.deepEqual(parseServerConfig({}, { PADDOCK_PROXY_PROTOCOL_FROM: '127.0.0.1' }).proxyProtocolFrom, ['127.0.0.1']);
+    for (const bad of ['lb.example.com', '10.0.0.0/33', '10.0.0.1/8/2', 'fd00::/129', '10.0.0.0/x']) configError(() => parseServerConfig({ proxyProtocolFrom: bad }, {}), '--proxy-protocol-from');
   });
 
   test('the address other replicas reach this one at', () => {
@@ -98,6 +105,7 @@ describe('parseServerConfig', () => {
       audit: { level: 1, path: '/var/lib/paddock/audit/audit.log', maxBytes: 100 * 1024 * 1024, maxBackups: 10, stdout: false },
       datastore: { type: 'sqlite' },
       kubeconfig: undefined,
+      proxyProtocolFrom: [],
       settingsFromEnv: {},
     });
   });

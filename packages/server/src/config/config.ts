@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serverUrlProblem } from './server-url.js';
 
@@ -18,6 +19,8 @@ export interface ServerConfig {
   datastore: DatastoreConfig;
   /** A kubeconfig for the Kubernetes Paddock runs on: the built-in `local` cluster's API. */
   kubeconfig: string | undefined;
+  /** Addresses (IPs, CIDRs) of load balancers whose connections may start with a PROXY protocol header. */
+  proxyProtocolFrom: string[];
   /** Setting overrides from the environment (`CATTLE_<NAME>`), by setting name. */
   settingsFromEnv: Record<string, string>;
 }
@@ -79,6 +82,7 @@ export interface RawServerOptions {
   etcdPrefix?: string;
   advertiseAddress?: string;
   kubeconfig?: string;
+  proxyProtocolFrom?: string;
 }
 
 export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: string; help: string; default?: string }[] = [
@@ -108,6 +112,12 @@ export const SERVER_OPTIONS: { flag: keyof RawServerOptions; cli: string; env: s
   { flag: 'etcdCertfile', cli: '--etcd-certfile <file>', env: 'PADDOCK_ETCD_CERTFILE', help: 'client certificate for etcd' },
   { flag: 'etcdKeyfile', cli: '--etcd-keyfile <file>', env: 'PADDOCK_ETCD_KEYFILE', help: 'private key of --etcd-certfile' },
   { flag: 'kubeconfig', cli: '--kubeconfig <file>', env: 'PADDOCK_KUBECONFIG', help: 'kubeconfig of the Kubernetes Paddock runs on (the local cluster); in a pod, its own cluster is used' },
+  {
+    flag: 'proxyProtocolFrom',
+    cli: '--proxy-protocol-from <ips>',
+    env: 'PADDOCK_PROXY_PROTOCOL_FROM',
+    help: 'comma-separated IPs or CIDRs of TCP load balancers that send a PROXY protocol header (haproxy send-proxy-v2): the client address in it is used',
+  },
   {
     flag: 'advertiseAddress',
     cli: '--advertise-address <host[:port]>',
@@ -199,6 +209,19 @@ function datastoreConfig(pick: (flag: keyof RawServerOptions) => string | undefi
   return { type, endpoints, prefix, ...(caFile ? { caFile } : {}), ...(certFile ? { certFile, keyFile } : {}), ...(advertise ? { advertise } : {}) };
 }
 
+/** `--proxy-protocol-from`: IPs and CIDRs (`10.0.0.0/8`, `fd00::/64`). */
+function proxySources(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) throw new ConfigError(`--proxy-protocol-from: "${entry}" is not an IP address or CIDR`);
+  }
+  return entries;
+}
+
 /** `host`, `host:port`, `[v6]` or `[v6]:port`. */
 function advertiseAddress(text: string): AdvertiseAddress {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::(\d{1,5}))?$/.exec(text.trim());
@@ -252,6 +275,7 @@ export function parseServerConfig(raw: RawServerOptions, env: NodeJS.ProcessEnv)
     audit: auditConfig(pickAny, dataDir),
     datastore: datastoreConfig(pick),
     kubeconfig: pick('kubeconfig') ? resolve(String(pick('kubeconfig'))) : undefined,
+    proxyProtocolFrom: proxySources(pick('proxyProtocolFrom')),
     settingsFromEnv,
   };
 }
