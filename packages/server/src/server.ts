@@ -227,7 +227,8 @@ async function etcdConnection(config: ServerConfig): Promise<EtcdConnectionOptio
  */
 function startupOnce<T>(config: ServerConfig, store: ResourceStore, fn: () => Promise<T>): Promise<T> {
   if (config.datastore.type === 'sqlite') return fn();
-  return withStoreLock(store, 'startup', `${hostname()}:${process.pid}`, fn);
+  // Unique per process start: a renewal recognises its own lock by it.
+  return withStoreLock(store, 'startup', `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, fn);
 }
 
 /** The store `--datastore` names: SQLite under the data dir, or etcd. */

@@ -113,3 +113,31 @@ test('a lost lock is reported even when the work fails, with its error as the ca
     await assert.rejects(holding, (err: unknown) => err instanceof StoreLockLostError && err.cause === boom);
     assert.equal(await store.get(STORE_LOCK_KIND, 'startup'), undefined);
   }));
+
+test('a renewal applied whose answer was lost does not count as losing the lock', () =>
+  withStore(async (store) => {
+    let lose = 1;
+    // The store applies one renewal but its answer never arrives (a timeout after the commit).
+    const flaky: ResourceStore = {
+      ...store,
+      get: (kind, id) => store.get(kind, id),
+      list: (kind) => store.list(kind),
+      create: (kind, id, data) => store.create(kind, id, data),
+      delete: (kind, id, version) => store.delete(kind, id, version),
+      watch: (options) => store.watch(options),
+      revision: () => store.revision(),
+      close: () => store.close(),
+      update: async (kind, id, data, version) => {
+        const saved = await store.update(kind, id, data, version);
+        if (lose-- > 0) throw new Error('request timed out');
+        return saved;
+      },
+    };
+    let aborted = false;
+    await withStoreLock(flaky, 'startup', 'holder-1', async (signal) => {
+      await sleep(400);
+      aborted = signal.aborted;
+    }, 150);
+    assert.equal(aborted, false, 'still held through renewals after the lost answer');
+    assert.equal(await store.get(STORE_LOCK_KIND, 'startup'), undefined, 'released at its current version');
+  }));

@@ -101,7 +101,11 @@ async function keepAlive(
     try {
       current = await store.update<LockData>(STORE_LOCK_KIND, lock.id, lock.data, current.resourceVersion);
     } catch (err) {
-      if (err instanceof StoreNotFoundError || err instanceof StoreConflictError) {
+      // A renewal applied whose answer was lost leaves the version stale: still ours if it still names us.
+      const mine = err instanceof StoreConflictError ? await stillHeld(store, lock) : undefined;
+      if (mine === 'unknown') continue;
+      if (mine) current = mine;
+      else if (err instanceof StoreNotFoundError || err instanceof StoreConflictError) {
         lost.abort(new StoreLockLostError(lock.id, lock.data.holder, { cause: err }));
         return current;
       }
@@ -110,6 +114,21 @@ async function keepAlive(
     }
   }
   return current;
+}
+
+/**
+ * The lock as it is now if it is still this holder's (same holder, same creation), undefined if not, 'unknown'
+ * when the store cannot say (tried again on the next tick).
+ */
+async function stillHeld(store: ResourceStore, lock: StoredObject<LockData>): Promise<StoredObject<LockData> | undefined | 'unknown'> {
+  let now: StoredObject<LockData> | undefined;
+  try {
+    now = await store.get<LockData>(STORE_LOCK_KIND, lock.id);
+  } catch (err) {
+    void err; // unreachable store: the next renewal tries again
+    return 'unknown';
+  }
+  return now && now.data.holder === lock.data.holder && now.created === lock.created ? now : undefined;
 }
 
 /**
