@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  *   with the test process even on SIGKILL, and every live member is killed on `process.exit`.
  */
 export interface EtcdProcess extends AsyncDisposable {
-  /** Client URL, e.g. `http://127.0.0.1:41234`. */
+  /** Client URL, e.g. `http://127.31.7.200:41234` (each cluster on a loopback address of its own). */
   readonly endpoint: string;
   readonly name: string;
   readonly dataDir: string;
@@ -93,13 +93,15 @@ async function startMembers(size: number, options: StartEtcdOptions): Promise<Cl
   const root = await mkdtemp(join(tmpdir(), 'paddock-etcd-'));
   let lastError: unknown;
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-    const ports = await freePorts(2 * size);
+    const host = options.tls ? '127.0.0.1' : ownLoopbackAddress();
+    const ports = await freePorts(2 * size, host);
     const token = `paddock-test-${process.pid}-${ports[0]}`;
     const specs = Array.from({ length: size }, (_, i) => ({
       name: `${token}-${i}`,
       dataDir: join(root, `member-${i}`),
+      host,
       clientPort: ports[2 * i] ?? 0,
-      peerUrl: `http://127.0.0.1:${ports[2 * i + 1] ?? 0}`,
+      peerUrl: `http://${host}:${ports[2 * i + 1] ?? 0}`,
     }));
     const initialCluster = specs.map((m) => `${m.name}=${m.peerUrl}`).join(',');
     const timing = size === 1 ? { heartbeat: 10, election: 100 } : { heartbeat: 50, election: 500 };
@@ -150,6 +152,8 @@ class Cluster implements EtcdCluster {
 interface MemberSpec {
   name: string;
   dataDir: string;
+  /** The loopback address the member listens on (clients and peers). */
+  host: string;
   clientPort: number;
   peerUrl: string;
   initialCluster: string;
@@ -177,7 +181,7 @@ class Member implements EtcdProcess {
     this.dataDir = spec.dataDir;
     this.#ownsDir = spec.ownsDir;
     this.#tls = options.tls;
-    this.endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${spec.clientPort}`;
+    this.endpoint = `${options.tls ? 'https' : 'http'}://${spec.host}:${spec.clientPort}`;
     this.#readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
     const tlsArgs = options.tls
       ? ['--cert-file', options.tls.certFile, '--key-file', options.tls.keyFile, '--trusted-ca-file', options.tls.caFile, '--client-cert-auth']
@@ -313,13 +317,23 @@ async function call(url: string, tls: StartEtcdOptions['tls'], body?: string): P
   });
 }
 
-/** `count` distinct ports free on 127.0.0.1 right now, all held open together while choosing. */
-async function freePorts(count: number): Promise<number[]> {
+/**
+ * A loopback address of this cluster's own (127.x.y.z; Linux routes all of 127/8 to lo). A member stopped by a
+ * test frees its port, which another test's etcd may take; clients of the first cluster (servers still running,
+ * retrying) must then not reach the second and write into it: on another address they cannot.
+ */
+function ownLoopbackAddress(): string {
+  const byte = () => 1 + Math.floor(Math.random() * 254);
+  return `127.${byte()}.${byte()}.${byte()}`;
+}
+
+/** `count` distinct ports free on `host` right now, all held open together while choosing. */
+async function freePorts(count: number, host: string): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
   try {
     const ports: number[] = [];
     for (const server of servers) {
-      server.listen(0, '127.0.0.1');
+      server.listen(0, host);
       await once(server, 'listening');
       const address = server.address();
       if (typeof address !== 'object' || !address) throw new Error('no address');
