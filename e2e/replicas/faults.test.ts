@@ -14,6 +14,8 @@ import { kubectl, startK8sTestEnv, type K8sTestEnv } from '../support/k8s-testen
 import { freePort, startPaddock, type ServerProcess } from '../support/server-process.js';
 
 const PASSWORD = 'faults-password-1';
+/** The address haproxy connects to the replicas from: the only one they take PROXY headers from. */
+const BALANCER_SOURCE = '127.0.0.2';
 
 interface Replica {
   name: string;
@@ -59,7 +61,7 @@ describe('faults: three replicas behind haproxy on a three-member etcd', () => {
   /** `call` for probes of `until`: no answer is not yet. */
   const probe = (method: string, path: string, options: RequestOptions = {}) => call(method, path, options).catch(() => undefined);
   const start = async (r: Omit<Replica, 'process'>) =>
-    startPaddock(r.dir, ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), '--proxy-protocol-from', '127.0.0.1', '--log-level', 'info'], r.port);
+    startPaddock(r.dir, ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoints.join(','), '--proxy-protocol-from', BALANCER_SOURCE, '--log-level', 'info'], r.port);
   const clusterState = async (id: string) => (await probe('GET', `/v3/clusters/${id}`))?.json?.state as string | undefined;
   const nodeState = async (id: string) => (await probe('GET', `/v3/nodes/${id}`))?.json?.state as string | undefined;
   const kubectlWorks = async () => (await kubectl({ kubeconfigPath }, ['get', 'namespace', 'default', '-o', 'name', '--request-timeout=5s'])).code === 0;
@@ -71,8 +73,9 @@ describe('faults: three replicas behind haproxy on a three-member etcd', () => {
     // The first replica makes the CA and the admin; the others join it.
     for (const spec of specs) replicas.push({ ...spec, process: await start(spec) });
     ca = await replicas[0]!.process.ca();
-    // The balancer tells the replicas who each client is (PROXY protocol); agents on the list reach them directly.
-    lb = await startHaproxy(specs.map((s) => s.port), { proxyProtocol: true });
+    // The balancer tells the replicas who each client is (PROXY protocol), connecting from an address of its own;
+    // agents given the list of replicas reach them directly, from another.
+    lb = await startHaproxy(specs.map((s) => s.port), { proxyProtocol: true, source: BALANCER_SOURCE });
   });
   after(async () => {
     for (const agent of agents) agent.child.kill('SIGKILL');

@@ -21,9 +21,10 @@ const binary = () => ['/usr/sbin/haproxy', 'haproxy'].find((b) => spawnSync(b, [
  * haproxy in TCP mode (TLS passes through to the replicas, as agents' websockets need), round robin over
  * `backends`, each checked with `GET /ping` over TLS every 300 ms (down after 2 failures, so a paused replica
  * is taken out in about a second). A connection refused is retried on another replica. With `proxyProtocol`,
- * each connection starts with a PROXY v2 header naming the client (the replicas need --proxy-protocol-from).
+ * each connection starts with a PROXY v2 header naming the client (the replicas need --proxy-protocol-from);
+ * `source` is the loopback address haproxy connects to the replicas from (what they trust for headers).
  */
-export async function startHaproxy(backends: number[], options: { proxyProtocol?: boolean } = {}): Promise<LoadBalancer> {
+export async function startHaproxy(backends: number[], options: { proxyProtocol?: boolean; source?: string } = {}): Promise<LoadBalancer> {
   const bin = binary();
   if (!bin) throw new Error('haproxy is not installed (apt-get install haproxy; npm test installs it)');
   const dir = await mkdtemp(join(tmpdir(), 'paddock-haproxy-'));
@@ -44,6 +45,7 @@ export async function startHaproxy(backends: number[], options: { proxyProtocol?
     '  default_backend replicas',
     'backend replicas',
     '  balance roundrobin',
+    ...(options.source ? [`  source ${options.source}`] : []),
     '  option httpchk GET /ping',
     `  default-server check check-ssl verify none inter 300 fall 2 rise 1${options.proxyProtocol ? ' send-proxy-v2 check-send-proxy' : ''}`,
     ...backends.map((p, i) => `  server replica-${i} 127.0.0.1:${p}`),

@@ -318,7 +318,11 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
   // Replicas serve reads from caches that trail the others' writes: requests first wait until they caught up.
   const readBarrier = store instanceof EtcdStore ? new ReadBarrier(store, [...(Object.values(informers) as Informer<unknown>[]), ...replication.caches]) : undefined;
   // Five failures per user; a client address (possibly shared behind NAT) gets more before it is slowed.
-  const throttle = new LoginThrottle({ freeFailures: (key) => (key.startsWith('ip:') ? 30 : 5), state: replication.throttleState('login') });
+  const throttle = new LoginThrottle({
+    freeFailures: (key) => (key.startsWith('ip:') ? 30 : 5),
+    state: replication.throttleState('login'),
+    onError: (err) => logger.warn({ err }, 'a successful login could not be taken off the failed-login count'),
+  });
   const upstreams = new ClusterUpstreams(informers.cluster, dialer, localClusterAccess(config, logger));
   const namespaces = new ClusterNamespaces(upstreams, logger.child({ component: 'namespaces' }));
   const kubeNodes = new ClusterNodes(upstreams, logger.child({ component: 'kube-nodes' }));

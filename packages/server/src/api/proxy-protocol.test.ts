@@ -33,7 +33,7 @@ describe('PROXY protocol headers', () => {
     six.writeUInt16BE(0x2001, 0);
     six.writeUInt16BE(0x0db8, 2);
     six.writeUInt16BE(7, 14);
-    assert.deepEqual(parseProxyHeader(v2(1, 0x21, six)), { client: '2001:db8:0:0:0:0:0:7', length: 52 });
+    assert.deepEqual(parseProxyHeader(v2(1, 0x21, six)), { client: '2001:db8::7', length: 52 });
     assert.deepEqual(parseProxyHeader(v2(0, 0x00, Buffer.alloc(0))), { client: undefined, length: 16 });
     assert.equal(parseProxyHeader(v2(1, 0x11, tcp4Body).subarray(0, 20)), undefined);
     const badVersion = v2(1, 0x11, tcp4Body);
@@ -74,15 +74,20 @@ test('behind a trusted balancer the client address of the header is the request\
   try {
     assert.equal(await getWithPrefix(srv, Buffer.from('PROXY TCP4 203.0.113.7 127.0.0.1 40000 443\r\n'), '/v3/clusters?from=v1'), 401);
     assert.equal(await getWithPrefix(srv, v2(1, 0x11, Buffer.from([198, 51, 100, 9, 127, 0, 0, 1, 0x9c, 0x40, 0x01, 0xbb])), '/v3/clusters?from=v2'), 401);
-    // A direct client from the balancer's address (its health check, or an agent given the replica's own URL).
-    assert.equal(await getWithPrefix(srv, Buffer.alloc(0), '/v3/clusters?from=direct'), 401);
+    // The balancer's own health check (LOCAL) is its own address.
     assert.equal(await getWithPrefix(srv, v2(0, 0x00, Buffer.alloc(0)), '/v3/clusters?from=local'), 401);
     await until('the audit log', async () => (await auditedSources(srv, '/v3/clusters?from=local')).length > 0);
     assert.deepEqual(await auditedSources(srv, '/v3/clusters?from=v1'), ['203.0.113.7']);
     assert.deepEqual(await auditedSources(srv, '/v3/clusters?from=v2'), ['198.51.100.9']);
-    assert.deepEqual(await auditedSources(srv, '/v3/clusters?from=direct'), ['127.0.0.1']);
     assert.deepEqual(await auditedSources(srv, '/v3/clusters?from=local'), ['127.0.0.1']);
     await assert.rejects(getWithPrefix(srv, Buffer.from('PROXY TCP4 garbage\r\n'), '/v3/clusters'));
+    // Without a header a connection from the balancer's address is refused: nothing there may pass for a client.
+    await assert.rejects(getWithPrefix(srv, Buffer.alloc(0), '/v3/clusters?from=direct'));
+    // A TCP check that connects and goes: nothing to log, nothing left behind.
+    const check = connectTcp(Number(new URL(srv.url).port), '127.0.0.1');
+    await once(check, 'connect');
+    check.end();
+    await once(check, 'close');
   } finally {
     await srv.close();
   }

@@ -57,7 +57,8 @@ function parseV2(data: Buffer): ProxyHeader | undefined {
   if (family === 0x11 && length >= 16 + 12) return { client: [...data.subarray(16, 20)].join('.'), length };
   if (family === 0x21 && length >= 16 + 36) {
     const words = Array.from({ length: 8 }, (_, i) => data.readUInt16BE(16 + 2 * i).toString(16));
-    return { client: words.join(':'), length };
+    // The compressed form, as a direct IPv6 client's address reads (one client, one throttle key).
+    return { client: new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1), length };
   }
   // Other families (UNIX sockets, unspecified): no client address to use.
   return { client: undefined, length };
@@ -77,9 +78,11 @@ export function trustedSources(entries: readonly string[]): BlockList {
 
 /**
  * Lets a TCP load balancer in front of the replicas (haproxy `send-proxy-v2`) say who the client is: a connection
- * from a `trusted` address may start with a PROXY protocol header (v1 or v2), and the client address in it is what
- * the connection's `remoteAddress` says from then on (throttling, the audit log, X-Forwarded-For). A connection
- * from a trusted address without a header is taken as it is; from anywhere else a header is never looked for.
+ * from a `trusted` address must start with a PROXY protocol header (v1 or v2; LOCAL for the balancer's own health
+ * checks), and the client address in it is what the connection's `remoteAddress` says from then on (throttling,
+ * the audit log, X-Forwarded-For). A header is required, not optional: otherwise anything else that reaches the
+ * server from that address could write its own and claim any client address. From anywhere else a header is never
+ * looked for.
  */
 export function acceptProxyProtocol(server: TlsServer, trusted: BlockList, logger: Logger): void {
   const handlers = server.listeners('connection') as ((socket: Socket) => void)[];
@@ -92,20 +95,21 @@ export function acceptProxyProtocol(server: TlsServer, trusted: BlockList, logge
   server.on('connection', (socket: Socket) => {
     const from = socket.remoteAddress ?? '';
     if (!trusted.check(from.replace(/^::ffff:/, ''), isIP(from.replace(/^::ffff:/, '')) === 6 ? 'ipv6' : 'ipv4')) return hand(socket);
-    readHeader(socket).then(
-      (header) => {
-        if (header?.client) {
+    readHeader(socket)
+      .then((header) => {
+        if (header === 'closed') return;
+        if (header === null) throw new ProxyHeaderError('a connection from a trusted load balancer without a PROXY protocol header');
+        if (header.client) {
           const key = `${from}:${socket.remotePort ?? 0}`;
           clients.set(key, header.client);
           socket.once('close', () => clients.delete(key));
         }
         hand(socket);
-      },
-      (err: unknown) => {
-        logger.warn({ err, from }, 'refused a connection with a bad PROXY protocol header');
+      })
+      .catch((err: unknown) => {
+        logger.warn({ err, from }, 'refused a connection from a trusted load balancer');
         socket.destroy();
-      },
-    );
+      });
   });
   server.on('secureConnection', (tls: TLSSocket) => {
     const client = clients.get(`${tls.remoteAddress ?? ''}:${tls.remotePort ?? 0}`);
@@ -114,17 +118,27 @@ export function acceptProxyProtocol(server: TlsServer, trusted: BlockList, logge
   });
 }
 
-/** Reads a header if there is one, leaving every byte after it to be read as usual (the TLS handshake). */
-function readHeader(socket: Socket): Promise<ProxyHeader | null> {
+/**
+ * Reads a header if there is one, leaving every byte after it to be read as usual (the TLS handshake); 'closed'
+ * when the peer went away first (a TCP health check), which needs nothing more.
+ */
+function readHeader(socket: Socket): Promise<ProxyHeader | null | 'closed'> {
   return new Promise((resolve, reject) => {
     let data = Buffer.alloc(0);
-    const timer = setTimeout(() => finish(new ProxyHeaderError('no PROXY header or TLS handshake in 5 s')), HEADER_TIMEOUT_MS);
-    const finish = (outcome: ProxyHeader | null | Error) => {
+    const timer = setTimeout(() => finish(new ProxyHeaderError('no PROXY header in 5 s')), HEADER_TIMEOUT_MS);
+    const closed = () => {
+      finish('closed');
+      socket.destroy();
+    };
+    const finish = (outcome: ProxyHeader | null | Error | 'closed') => {
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('error', finish);
+      socket.off('end', closed);
+      socket.off('close', closed);
       socket.pause();
       if (outcome instanceof Error) return reject(outcome);
+      if (outcome === 'closed') return resolve(outcome);
       // The rest (a TLS ClientHello) goes back to be read by the TLS socket made next.
       const rest = data.subarray(outcome?.length ?? 0);
       if (rest.length > 0) socket.unshift(rest);
@@ -141,5 +155,7 @@ function readHeader(socket: Socket): Promise<ProxyHeader | null> {
     };
     socket.on('data', onData);
     socket.once('error', finish);
+    socket.once('end', closed);
+    socket.once('close', closed);
   });
 }

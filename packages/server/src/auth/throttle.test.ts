@@ -186,4 +186,23 @@ describe('LoginThrottle', () => {
     await throttle.succeeded(['user:bob']);
     assert.deepEqual(recorded.at(-1), 'clear user:bob');
   });
+  test('a verified login never fails on bookkeeping: a failed take-back is reported, the login goes on', async () => {
+    const entries = new Map<string, ThrottleEntry>();
+    let broken = false;
+    const state: ThrottleState = {
+      get: (key) => entries.get(key),
+      update: async (key, change) => {
+        if (broken) throw new Error('etcd unavailable');
+        entries.set(key, change(entries.get(key)));
+      },
+      clear: async (key) => void entries.delete(key),
+    };
+    const errors: unknown[] = [];
+    const throttle = new LoginThrottle({ state, onError: (err) => errors.push(err) });
+    const finish = await throttle.begin(['user:bob', 'ip:10.0.0.1'], ['user:bob']);
+    broken = true;
+    await finish(true);
+    assert.equal(errors.length, 1);
+    assert.equal(entries.get('ip:10.0.0.1')?.failures, 1, 'at worst the attempt stays counted');
+  });
 });

@@ -14,6 +14,8 @@ export interface ThrottleOptions {
   now?: () => number;
   /** Where counts live; default this process's memory. */
   state?: ThrottleState;
+  /** Told when bookkeeping after a verified login failed (the login still succeeds). */
+  onError?: (err: unknown) => void;
 }
 
 export interface ThrottleEntry {
@@ -64,6 +66,7 @@ export class LoginThrottle {
   readonly #base: number;
   readonly #max: number;
   readonly #now: () => number;
+  readonly #onError: (err: unknown) => void;
 
   constructor(options: ThrottleOptions = {}) {
     const free = options.freeFailures ?? 5;
@@ -73,6 +76,7 @@ export class LoginThrottle {
     this.#max = options.maxDelayMs ?? 5 * 60_000;
     this.#now = options.now ?? Date.now;
     this.#state = options.state ?? new MemoryThrottleState((e) => this.#expired(e, this.#now()));
+    this.#onError = options.onError ?? (() => undefined);
   }
 
   /** Throws 429 when any of `keys` is blocked now. */
@@ -99,14 +103,17 @@ export class LoginThrottle {
     const refused = counted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (refused) {
       // Another attempt got there first: this one is not made, so it does not count.
-      await this.#takeBack(keys.filter((_, i) => counted[i]?.status === 'fulfilled'));
+      await this.#takeBack(keys.filter((_, i) => counted[i]?.status === 'fulfilled')).catch((err: unknown) => this.#onError(err));
       throw refused.reason;
     }
     let done = false;
     return async (ok) => {
       if (done || !ok) return void (done = true);
       done = true;
-      await Promise.all([this.succeeded(clearOnSuccess), this.#takeBack(keys.filter((k) => !clearOnSuccess.includes(k)))]);
+      // A verified password must not fail on bookkeeping: at worst the attempt stays counted.
+      await Promise.all([this.succeeded(clearOnSuccess), this.#takeBack(keys.filter((k) => !clearOnSuccess.includes(k)))]).catch((err: unknown) =>
+        this.#onError(err),
+      );
     };
   }
 
@@ -134,10 +141,11 @@ export class LoginThrottle {
     return e;
   }
 
-  /** Undoes a counted attempt that turned out a success (or was never made). */
+  /** Undoes a counted attempt that turned out a success (or was never made); nothing to undo once it expired. */
   async #takeBack(keys: string[]): Promise<void> {
+    const now = this.#now();
     await Promise.all(
-      keys.map((key) =>
+      keys.filter((key) => this.#live(key, now)).map((key) =>
         this.#state.update(key, (current) => {
           const e = this.#fresh(current);
           const failures = Math.max(0, e.failures - 1);

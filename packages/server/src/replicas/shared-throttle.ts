@@ -5,6 +5,7 @@ import type { Informer } from '../informer/informer.js';
 import type { Logger } from '../informer/logger.js';
 import { tolerate } from '../store/tolerate.js';
 import { StoreAlreadyExistsError, StoreConflictError, StoreNotFoundError, type ResourceStore } from '../store/types.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
 
 /** Failed-login counts shared by the replicas (never served by the API). */
 export const THROTTLE_KIND = 'loginThrottle';
@@ -17,8 +18,8 @@ export interface ThrottleRecord extends ThrottleEntry {
 
 /** How long a recorded attempt waits for this replica's cache (a stalled watch must not hang logins). */
 const CACHE_WAIT_MS = 10_000;
-/** Attempts of one read-modify-write racing other attempts on the same key (a burst of guesses: one wins a round). */
-const UPDATE_ATTEMPTS = 50;
+/** Attempts of one read-modify-write racing other replicas on the same key (one wins each round). */
+const UPDATE_ATTEMPTS = 30;
 
 /**
  * A throttle's failure counts in the store, so that failed logins on every replica count together: an attacker
@@ -27,6 +28,9 @@ const UPDATE_ATTEMPTS = 50;
  * concurrency, so concurrent failures on several replicas are all counted.
  */
 export class StoredThrottleState implements ThrottleState {
+  /** One update per key at a time from this replica: only the replicas race each other, not every request. */
+  readonly #queue = new KeyedQueue();
+
   constructor(
     private readonly store: ResourceStore,
     private readonly cache: Informer<ThrottleRecord>,
@@ -37,7 +41,11 @@ export class StoredThrottleState implements ThrottleState {
     return this.cache.get(this.#id(key))?.data;
   }
 
-  async update(key: string, change: (current: ThrottleEntry | undefined) => ThrottleEntry): Promise<void> {
+  update(key: string, change: (current: ThrottleEntry | undefined) => ThrottleEntry): Promise<void> {
+    return this.#queue.run(key, () => this.#update(key, change));
+  }
+
+  async #update(key: string, change: (current: ThrottleEntry | undefined) => ThrottleEntry): Promise<void> {
     const id = this.#id(key);
     for (let attempt = 1; ; attempt++) {
       const current = await this.store.get<ThrottleRecord>(THROTTLE_KIND, id);
@@ -51,8 +59,8 @@ export class StoredThrottleState implements ThrottleState {
         // Another replica counted a failure (or cleared the key) in between: read again.
         const raced = err instanceof StoreConflictError || err instanceof StoreAlreadyExistsError || err instanceof StoreNotFoundError;
         if (!raced || attempt >= UPDATE_ATTEMPTS) throw err;
-        // A moment's random pause lets the racers' next rounds spread out.
-        await sleep(Math.random() * 5);
+        // A random pause, growing with each lost round, spreads the racing replicas' next tries out.
+        await sleep(Math.random() * Math.min(100, 2 ** attempt));
       }
     }
   }

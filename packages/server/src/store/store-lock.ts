@@ -50,7 +50,7 @@ export async function withStoreLock<T>(
   const [outcome] = await Promise.allSettled([(async () => fn(lost.signal))()]);
   stop.abort();
   const last = await renewing;
-  await tolerate(StoreNotFoundError, tolerate(StoreConflictError, store.delete(STORE_LOCK_KIND, name, last.resourceVersion)));
+  await release(store, last);
   if (lost.signal.aborted) throw new StoreLockLostError(name, holder, outcome.status === 'rejected' ? { cause: outcome.reason } : undefined);
   if (outcome.status === 'rejected') throw outcome.reason;
   return outcome.value;
@@ -114,6 +114,18 @@ async function keepAlive(
     }
   }
   return current;
+}
+
+/** Deletes the lock if it is still ours (also when a renewal's answer was lost and `last` is one version behind). */
+async function release(store: ResourceStore, last: StoredObject<LockData>): Promise<void> {
+  try {
+    await store.delete(STORE_LOCK_KIND, last.id, last.resourceVersion);
+  } catch (err) {
+    if (err instanceof StoreNotFoundError) return;
+    if (!(err instanceof StoreConflictError)) throw err;
+    const mine = await stillHeld(store, last);
+    if (mine && mine !== 'unknown') await tolerate(StoreNotFoundError, tolerate(StoreConflictError, store.delete(STORE_LOCK_KIND, last.id, mine.resourceVersion)));
+  }
 }
 
 /**
