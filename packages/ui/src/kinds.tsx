@@ -97,7 +97,7 @@ export function countRoles(nodes: Iterable<Node>): Map<string, RoleCounts> {
 export function awaitsClusterAgent(c: Cluster): boolean {
   if (c.driver !== 'imported') return false;
   const pending = c.conditions?.find((x) => x.type === 'Pending');
-  if (pending?.status === 'True' || c.conditions?.some((x) => x.type === 'Connected' && x.status === 'True')) return false;
+  if (pending?.status === 'True' || clusterConnected(c)) return false;
   return pending?.reason !== 'Connecting';
 }
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { errorText } from './api';
+import { errorText, markerOf, type Collection } from './api';
 import { Link } from './router';
 
 /** Loads something when `deps` change; `reload` loads again keeping the old data shown meanwhile. */
@@ -145,6 +145,27 @@ export function SelectField({ label, value, onChange, children }: { label: React
         {children}
       </select>
     </label>
+  );
+}
+
+/**
+ * Pages of a server-paged list, shown only when there is more than one: the total (`{total} {unit}`), back to the
+ * first page, and on to the next (`marker` is the current page's, '' on the first).
+ */
+export function Pager({ page, marker, setMarker, label, unit = 'in all' }: { page: Collection; marker: string; setMarker: (m: string) => void; label: string; unit?: string }) {
+  if (!marker && !page.pagination?.next) return null;
+  return (
+    <nav className="pager" aria-label={label}>
+      <span>
+        {page.pagination?.total} {unit}
+      </span>
+      <Button disabled={!marker} onClick={() => setMarker('')}>
+        First page
+      </Button>
+      <Button disabled={!page.pagination?.next} onClick={() => setMarker(markerOf(page.pagination?.next) ?? '')}>
+        Next
+      </Button>
+    </nav>
   );
 }
 

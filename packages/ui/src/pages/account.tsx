@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { del, fieldError, get, post, qs, resourcePath, type Collection, type Resource } from '../api';
 import { useLive } from '../live';
+import { usePasswordRule } from '../password';
 import { useSession, userLabel } from '../session';
 import { Button, CodeBox, Confirm, Empty, ErrorNote, Field, Loading, PageTitle, StateBadge, Time, useAction, useAsync } from '../ui';
 
@@ -176,14 +177,11 @@ function ApiKeys() {
 }
 
 function ChangePassword() {
-  const min = useAsync(() => get<Resource & { value: string }>('/v3/settings/password-min-length').then((s) => Number(s.value) || 12), []);
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const [done, setDone] = useState(false);
-  const minLength = min.data ?? 12;
-  const tooShort = next !== '' && [...next].length < minLength;
-  const mismatch = confirm !== '' && confirm !== next;
+  const rule = usePasswordRule(next, confirm);
   const change = useAction(async () => {
     setDone(false);
     await post('/v3/users?action=changepassword', { currentPassword: current, newPassword: next });
@@ -194,7 +192,7 @@ function ChangePassword() {
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!tooShort && !mismatch) void change.run();
+    if (!rule.invalid) void change.run();
   };
   const err = change.error;
   return (
@@ -204,10 +202,10 @@ function ChangePassword() {
         <Field label="Current password" error={fieldError(err, 'currentPassword')}>
           {(p) => <input {...p} type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />}
         </Field>
-        <Field label="New password" hint={`At least ${minLength} characters.`} error={tooShort ? `The password must be at least ${minLength} characters long.` : fieldError(err, 'newPassword')}>
+        <Field label="New password" hint={`At least ${rule.minLength} characters.`} error={rule.tooShort ?? fieldError(err, 'newPassword')}>
           {(p) => <input {...p} type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} />}
         </Field>
-        <Field label="Confirm the new password" error={mismatch ? 'The two passwords differ.' : undefined}>
+        <Field label="Confirm the new password" error={rule.mismatch}>
           {(p) => <input {...p} type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />}
         </Field>
         {err !== undefined && !fieldError(err, 'currentPassword', 'newPassword') && <ErrorNote error={err} />}
@@ -216,7 +214,7 @@ function ChangePassword() {
             Password changed.
           </p>
         )}
-        <Button type="submit" variant="primary" busy={change.busy} disabled={!current || !next || !confirm || tooShort || mismatch}>
+        <Button type="submit" variant="primary" busy={change.busy} disabled={!current || !next || !confirm || rule.invalid}>
           {change.busy ? 'Changing…' : 'Change password'}
         </Button>
       </form>

@@ -1,9 +1,9 @@
 import { useCallback, useState, type FormEvent } from 'react';
-import { del, fieldError, get, markerOf, post, qs, resourcePath, type Collection, type Resource } from '../api';
+import { del, fieldError, get, post, qs, resourcePath, type Collection, type Resource } from '../api';
 import type { Cluster } from '../kinds';
 import { useLive } from '../live';
 import { useSession, userLabel, type User } from '../session';
-import { Button, Confirm, Empty, ErrorNote, Field, Loading, Time, useAction, useAsync } from '../ui';
+import { Button, Confirm, Empty, ErrorNote, Field, Loading, Pager, Time, useAction, useAsync } from '../ui';
 import { ClusterPicker, PrincipalPicker, type Principal } from './pickers';
 
 interface Binding extends Resource {
@@ -116,17 +116,7 @@ export function Bindings({ scope, scopeId, clusterId }: { scope: 'cluster' | 'pr
           </table>
         </div>
       )}
-      {data && (marker || data.page.pagination?.next) && (
-        <nav className="pager" aria-label="Pages of members">
-          <span>{data.page.pagination?.total} in all</span>
-          <Button disabled={!marker} onClick={() => setMarker('')}>
-            First page
-          </Button>
-          <Button disabled={!data.page.pagination?.next} onClick={() => setMarker(markerOf(data.page.pagination?.next) ?? '')}>
-            Next
-          </Button>
-        </nav>
-      )}
+      {data && <Pager page={data.page} marker={marker} setMarker={setMarker} label="Pages of members" />}
       {removing && (
         <Confirm title="Remove this member?" confirmLabel="Remove" danger onClose={() => setRemoving(undefined)} onConfirm={() => del(resourcePath(t.path, removing.id)).then(reload)}>
           <p>They lose this role at once.</p>

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, fieldError, get, post, put, type Resource } from '../api';
+import { usePasswordRule } from '../password';
 import { useSession } from '../session';
 import { Button, ErrorNote, Field, useAction, useAsync } from '../ui';
 
@@ -66,7 +67,6 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (password: string) => Pr
 export function SetupPage({ currentPassword, onDone }: { currentPassword: string; onDone: () => Promise<void> }) {
   const session = useSession();
   const canSetUrl = session.canEditSettings;
-  const minLength = useAsync(() => get<Setting>('/v3/settings/password-min-length').then((s) => Number(s.value) || 12), []);
   const serverUrlSetting = useAsync(() => (canSetUrl ? get<Setting>('/v3/settings/server-url') : Promise.resolve(undefined)), [canSetUrl]);
   const [current, setCurrent] = useState(currentPassword);
   const [next, setNext] = useState('');
@@ -81,9 +81,7 @@ export function SetupPage({ currentPassword, onDone }: { currentPassword: string
     if (serverUrlSetting.data && serverUrl === undefined) setServerUrl(serverUrlSetting.data.value || location.origin);
   }, [serverUrlSetting.data, serverUrl]);
 
-  const min = minLength.data ?? 12;
-  const mismatch = confirm !== '' && confirm !== next;
-  const tooShort = next !== '' && [...next].length < min;
+  const rule = usePasswordRule(next, confirm);
   const save = useAction(async () => {
     if (!passwordDone) {
       setStage('password');
@@ -99,7 +97,7 @@ export function SetupPage({ currentPassword, onDone }: { currentPassword: string
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!passwordDone && (mismatch || tooShort)) return;
+    if (!passwordDone && rule.invalid) return;
     void save.run();
   };
   const err = save.error;
@@ -124,12 +122,12 @@ export function SetupPage({ currentPassword, onDone }: { currentPassword: string
             )}
             <Field
               label="New password"
-              hint={`At least ${min} characters${minLength.loading ? ' (checking the server’s rule…)' : ''}.`}
-              error={tooShort ? `The password must be at least ${min} characters long.` : fieldError(passwordError, 'newPassword', 'password')}
+              hint={`At least ${rule.minLength} characters${rule.checking ? ' (checking the server’s rule…)' : ''}.`}
+              error={rule.tooShort ?? fieldError(passwordError, 'newPassword', 'password')}
             >
-              {(p) => <input {...p} name="newPassword" type="password" autoComplete="new-password" minLength={min} value={next} onChange={(e) => setNext(e.target.value)} autoFocus />}
+              {(p) => <input {...p} name="newPassword" type="password" autoComplete="new-password" minLength={rule.minLength} value={next} onChange={(e) => setNext(e.target.value)} autoFocus />}
             </Field>
-            <Field label="Confirm the new password" error={mismatch ? 'The two passwords differ.' : undefined}>
+            <Field label="Confirm the new password" error={rule.mismatch}>
               {(p) => <input {...p} name="confirmPassword" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />}
             </Field>
             {passwordError !== undefined && !fieldError(passwordError, 'currentPassword', 'newPassword', 'password') && <ErrorNote error={passwordError} />}
@@ -147,7 +145,7 @@ export function SetupPage({ currentPassword, onDone }: { currentPassword: string
             </Field>
           </fieldset>
         )}
-        <Button type="submit" variant="primary" busy={save.busy} disabled={!passwordDone && (!next || !confirm || mismatch || tooShort)}>
+        <Button type="submit" variant="primary" busy={save.busy} disabled={!passwordDone && (!next || !confirm || rule.invalid)}>
           {save.busy ? (stage === 'url' ? 'Saving the server URL…' : 'Changing the password…') : 'Continue'}
         </Button>
       </form>

@@ -1,8 +1,8 @@
 import { Fragment, useState, type FormEvent } from 'react';
-import { ApiError, del, fieldError, get, markerOf, post, qs, resourcePath, type Collection, type Resource } from '../api';
+import { ApiError, del, fieldError, get, post, qs, resourcePath, type Collection, type Resource } from '../api';
 import { useLive } from '../live';
 import { useSession } from '../session';
-import { Button, Confirm, Empty, ErrorNote, Field, Loading, SearchField, SelectField, useAction, useAsync } from '../ui';
+import { Button, Confirm, Empty, ErrorNote, Field, Loading, Pager, SearchField, SelectField, useAction, useAsync } from '../ui';
 
 /** A Kubernetes PolicyRule, as global roles and role templates carry them. */
 export interface Rule {
@@ -113,21 +113,6 @@ function firstPageOn(setMarker: (m: string) => void, set: (value: string) => voi
     setMarker('');
     set(value);
   };
-}
-
-function Pager({ page, marker, setMarker, label }: { page: Collection; marker: string; setMarker: (m: string) => void; label: string }) {
-  if (!marker && !page.pagination?.next) return null;
-  return (
-    <nav className="pager" aria-label={label}>
-      <span>{page.pagination?.total} in all</span>
-      <Button disabled={!marker} onClick={() => setMarker('')}>
-        First page
-      </Button>
-      <Button disabled={!page.pagination?.next} onClick={() => setMarker(markerOf(page.pagination?.next) ?? '')}>
-        Next
-      </Button>
-    </nav>
-  );
 }
 
 function GlobalRoles() {

@@ -1,8 +1,9 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import { del, errorText, fieldError, get, markerOf, post, put, qs, resourcePath, type Collection, type Resource } from '../api';
 import { useLive } from '../live';
+import { usePasswordRule } from '../password';
 import { useSession, userLabel, type User } from '../session';
-import { Button, Confirm, Empty, ErrorNote, Field, Loading, PageTitle, SearchField, StateBadge, Tabs, Time, useAction, useAsync } from '../ui';
+import { Button, Confirm, Empty, ErrorNote, Field, Loading, PageTitle, Pager, SearchField, StateBadge, Tabs, Time, useAction, useAsync } from '../ui';
 import { Bindings } from './bindings';
 import { PrincipalPicker, type Principal } from './pickers';
 import { RolesView, type GlobalRole } from './roles';
@@ -30,16 +31,18 @@ export function UsersPage({ tab }: { tab?: string }) {
     { id: 'project-members', label: 'Project members', to: '/users/project-members', show: admin },
   ].filter((t) => t.show);
   const current = tab ?? tabs[0]?.id ?? 'users';
+  // The tabs shown are the sections the caller may open.
+  const shown = tabs.some((t) => t.id === current) ? current : undefined;
   return (
     <main className="page" id="main">
       <PageTitle>{admin ? 'Users & roles' : 'Roles'}</PageTitle>
       {tabs.length > 1 && <Tabs label="Users and roles sections" current={current} tabs={tabs} />}
-      {!tabs.some((t) => t.id === current) && <p className="note">This section is for administrators.</p>}
-      {admin && current === 'users' && <Users />}
-      {current === 'roles' && tabs.some((t) => t.id === 'roles') && <RolesView />}
-      {admin && current === 'global-roles' && <GlobalRoleBindings />}
-      {admin && current === 'cluster-members' && <Bindings scope="cluster" />}
-      {admin && current === 'project-members' && <Bindings scope="project" />}
+      {!shown && <p className="note">This section is for administrators.</p>}
+      {shown === 'users' && <Users />}
+      {shown === 'roles' && <RolesView />}
+      {shown === 'global-roles' && <GlobalRoleBindings />}
+      {shown === 'cluster-members' && <Bindings scope="cluster" />}
+      {shown === 'project-members' && <Bindings scope="project" />}
     </main>
   );
 }
@@ -175,17 +178,7 @@ function Users() {
           </table>
         </div>
       )}
-      {list.data && (marker || list.data.page.pagination?.next) && (
-        <nav className="pager" aria-label="Pages of users">
-          <span>{list.data.page.pagination?.total} users</span>
-          <Button disabled={!marker} onClick={() => setMarker('')}>
-            First page
-          </Button>
-          <Button disabled={!list.data.page.pagination?.next} onClick={() => setMarker(markerOf(list.data?.page.pagination?.next) ?? '')}>
-            Next
-          </Button>
-        </nav>
-      )}
+      {list.data && <Pager page={list.data.page} marker={marker} setMarker={setMarker} label="Pages of users" unit="users" />}
       {removing && (
         <Confirm title={`Delete user ${removing.username}?`} confirmLabel="Delete" danger onClose={() => setRemoving(undefined)} onConfirm={() => del(resourcePath('users', removing.id)).then(list.reload)}>
           <p>They can no longer log in; their API keys stop working and their role bindings are removed.</p>
@@ -210,32 +203,29 @@ function Users() {
  * may): at least `password-min-length` characters, as on the first start. Their sessions and API keys end.
  */
 function SetPassword({ user, onClose, onDone }: { user: User; onClose: () => void; onDone: () => void }) {
-  const min = useAsync(() => get<Resource & { value: string }>('/v3/settings/password-min-length').then((s) => Number(s.value) || 12), []);
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [mustChange, setMustChange] = useState(false);
-  const minLength = min.data ?? 12;
-  const tooShort = password !== '' && [...password].length < minLength;
-  const mismatch = confirm !== '' && confirm !== password;
+  const rule = usePasswordRule(password, confirm);
   const set = async () => {
     await post(`${resourcePath('users', user.id)}?action=setpassword`, { newPassword: password });
     if (mustChange) await put(resourcePath('users', user.id), { mustChangePassword: true });
     onDone();
   };
   return (
-    <Confirm title={`Set the password of ${userLabel(user)}?`} confirmLabel="Set password" danger errorInBody disabled={!password || !confirm || tooShort || mismatch} onClose={onClose} onConfirm={set}>
+    <Confirm title={`Set the password of ${userLabel(user)}?`} confirmLabel="Set password" danger errorInBody disabled={!password || !confirm || rule.invalid} onClose={onClose} onConfirm={set}>
       {(error) => (
         <>
           <p>They log in with the new password from now on; their other sessions and API keys stop working at once.</p>
           <div className="form">
             <Field
               label="New password"
-              hint={`At least ${minLength} characters${min.loading ? ' (checking the server’s rule…)' : ''}.`}
-              error={tooShort ? `The password must be at least ${minLength} characters long.` : error !== undefined ? errorText(error) : undefined}
+              hint={`At least ${rule.minLength} characters${rule.checking ? ' (checking the server’s rule…)' : ''}.`}
+              error={rule.tooShort ?? (error !== undefined ? errorText(error) : undefined)}
             >
               {(p) => <input {...p} name="newPassword" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
             </Field>
-            <Field label="Confirm the new password" error={mismatch ? 'The two passwords differ.' : undefined}>
+            <Field label="Confirm the new password" error={rule.mismatch}>
               {(p) => <input {...p} name="confirmPassword" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />}
             </Field>
             <label className="check">
