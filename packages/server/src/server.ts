@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
-import { join } from 'node:path';
 import { hostname } from 'node:os';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
@@ -23,7 +22,7 @@ import { Informer } from './informer/informer.js';
 import { sendStatus } from './k8s/status.js';
 import { acceptProxyProtocol, trustedSources } from './api/proxy-protocol.js';
 import { localHostInfo, type HostInfo } from './tls/sans.js';
-import { afterCatchingUp, ReadBarrier } from './replicas/read-barrier.js';
+import { afterCatchingUp } from './replicas/read-barrier.js';
 import { toApiError } from './api/error-handler.js';
 import { buildApiVersions, buildAuthorizer, STORED_KINDS, type Informers } from './kinds.js';
 import { ensureLocalCluster } from './resources/clusters/bootstrap.js';
@@ -57,11 +56,11 @@ import { TunnelRegistry } from './tunnel/registry.js';
 import { shareCa } from './tls/shared-ca.js';
 import { withStoreLock } from './store/store-lock.js';
 import { openReplication } from './replicas/open.js';
-import type { EtcdConnectionOptions } from './store/etcd/etcd-client.js';
+import { EtcdTlsFileError, readEtcdTls, type EtcdConnectionOptions } from './store/etcd/etcd-client.js';
 import { ensureDefaultAdmin } from './resources/users/bootstrap.js';
 import { openApiDocument } from './schema/openapi.js';
 import { EtcdStore } from './store/etcd/etcd-store.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { SqliteStore, sqlitePath } from './store/sqlite/sqlite-store.js';
 import type { ResourceStore } from './store/types.js';
 import { CertificateManager, startRenewalLoop } from './tls/index.js';
 import { memoizeByKey } from './util/memoize.js';
@@ -215,10 +214,10 @@ function localClusterAccess(config: ServerConfig, logger: PinoLogger) {
 async function etcdConnection(config: ServerConfig): Promise<EtcdConnectionOptions | undefined> {
   const ds = config.datastore;
   if (ds.type === 'sqlite') return undefined;
-  const read = (file: string | undefined) => (file ? readFile(file) : undefined);
-  const [ca, cert, key] = await Promise.all([read(ds.caFile), read(ds.certFile), read(ds.keyFile)]);
-  // https:// endpoints without a CA file are verified against the system's roots.
-  return { endpoints: ds.endpoints, tls: ca || cert ? { ca, cert, key } : undefined };
+  const tls = await readEtcdTls(ds).catch((err: unknown) => {
+    throw err instanceof EtcdTlsFileError ? new StartupError(err.message) : err;
+  });
+  return { endpoints: ds.endpoints, tls };
 }
 
 /**
@@ -234,7 +233,7 @@ function startupOnce<T>(config: ServerConfig, store: ResourceStore, fn: () => Pr
 /** The store `--datastore` names: SQLite under the data dir, or etcd. */
 async function openStore(config: ServerConfig, etcd: EtcdConnectionOptions | undefined): Promise<ResourceStore> {
   const ds = config.datastore;
-  if (ds.type === 'sqlite' || !etcd) return SqliteStore.open({ path: join(config.dataDir, 'paddock.db') });
+  if (ds.type === 'sqlite' || !etcd) return SqliteStore.open({ path: sqlitePath(config.dataDir) });
   try {
     return await EtcdStore.open({ ...etcd, prefix: ds.prefix });
   } catch (err) {
@@ -307,6 +306,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     datastore: config.datastore,
     etcd,
     store,
+    caches: Object.values(informers) as Informer<unknown>[],
     registry,
     localDialer: new Dialer(registry, roleOf),
     ca: () => tls.current().cacerts,
@@ -315,8 +315,7 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     signal: stop.signal,
   });
   const dialer = new Dialer(registry, roleOf, replication.remote);
-  // Replicas serve reads from caches that trail the others' writes: requests first wait until they caught up.
-  const readBarrier = store instanceof EtcdStore ? new ReadBarrier(store, [...(Object.values(informers) as Informer<unknown>[]), ...replication.caches]) : undefined;
+  const { readBarrier } = replication;
   // Five failures per user; a client address (possibly shared behind NAT) gets more before it is slowed.
   const throttle = new LoginThrottle({
     freeFailures: (key) => (key.startsWith('ip:') ? 30 : 5),
@@ -363,10 +362,9 @@ export async function startServer(config: ServerConfig, logger: PinoLogger): Pro
     forceCloseConnections: 'idle',
   });
   if (readBarrier) {
-    const barrier = readBarrier;
     app.addHook('onRequest', async (req) => {
       // Liveness answers without etcd: a hiccup there must not get every replica restarted.
-      if (req.url !== '/ping' && req.url !== '/healthz') await barrier.wait();
+      if (req.url !== '/ping' && req.url !== '/healthz') await readBarrier.wait();
     });
   }
   const auditHooks = new AuditHooks(audit);

@@ -3,7 +3,6 @@ import type { EventHandler, Informer } from './informer.js';
 import { noopLogger, type Logger } from './logger.js';
 import { RateLimitingQueue, type WorkQueue } from './workqueue.js';
 
-
 /**
  * Reconciles one key (sample-controller `syncHandler`).
  *

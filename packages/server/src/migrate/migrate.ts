@@ -4,7 +4,8 @@ import type { ResourceStore } from '../store/types.js';
 import { copySnapshot, readSnapshot, type RestoringStore } from './copy.js';
 import { MigrateError } from './errors.js';
 import type { MigrateConfig } from './options.js';
-import { kindsInSource, openSource, openTarget, sourceDbPath } from './stores.js';
+import { sqlitePath } from '../store/sqlite/sqlite-store.js';
+import { kindsInSource, openSource, openTarget } from './stores.js';
 import { TargetPrefix } from './target-prefix.js';
 import { verifyCopy, type Verification } from './verify.js';
 
@@ -47,7 +48,7 @@ export async function migrate(config: MigrateConfig, deps: MigrateDeps): Promise
       const copied = await copyInto(source, target.store, prefix, config, deps);
       return {
         ...copied,
-        source: sourceDbPath(config.from),
+        source: sqlitePath(config.from),
         target: `etcd ${config.to.endpoints.join(',')} under ${prefix.root}`,
         seconds: (deps.now() - started) / 1000,
         tlsDir: await existingDir(join(config.from, 'tls')),

@@ -1,20 +1,17 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import type { Etcd3 } from 'etcd3';
-import { connectEtcd, type EtcdConnectionOptions } from '../store/etcd/etcd-client.js';
+import { connectEtcd, EtcdTlsFileError, readEtcdTls, type EtcdConnectionOptions } from '../store/etcd/etcd-client.js';
 import { EtcdStore } from '../store/etcd/etcd-store.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { SqliteStore, sqlitePath } from '../store/sqlite/sqlite-store.js';
 import { errnoCode } from '../tls/errors.js';
 import { MigrateError, firstLine } from './errors.js';
 import type { EtcdTarget } from './options.js';
 
-/** The SQLite file a server with `--datastore sqlite` keeps under its data dir. */
-export const sourceDbPath = (dataDir: string) => join(dataDir, 'paddock.db');
 
 /** Opens the source store; a data dir without paddock.db is refused rather than given an empty one. */
 export async function openSource(dataDir: string): Promise<SqliteStore> {
-  const path = sourceDbPath(dataDir);
+  const path = sqlitePath(dataDir);
   const found = await stat(path).then(
     (s) => s.isFile(),
     (err: unknown) => {
@@ -35,7 +32,7 @@ export async function openSource(dataDir: string): Promise<SqliteStore> {
  * this reads the file itself (read-only) to make sure no kind is left behind, whichever code wrote it.
  */
 export function kindsInSource(dataDir: string): string[] {
-  const db = new Database(sourceDbPath(dataDir), { readonly: true, fileMustExist: true });
+  const db = new Database(sqlitePath(dataDir), { readonly: true, fileMustExist: true });
   try {
     return db.prepare<[], string>('SELECT DISTINCT kind FROM objects ORDER BY kind').pluck().all();
   } finally {
@@ -52,7 +49,10 @@ export interface OpenTarget {
 
 /** Connects to the target as `paddock server --datastore etcd` would; an unreachable etcd names --to. */
 export async function openTarget(target: EtcdTarget): Promise<OpenTarget> {
-  const connection: EtcdConnectionOptions = { endpoints: target.endpoints, tls: await readTls(target), requestTimeoutMs: target.requestTimeoutMs };
+  const tls = await readEtcdTls(target).catch((err: unknown) => {
+    throw err instanceof EtcdTlsFileError ? new MigrateError(err.message, { cause: err }) : err;
+  });
+  const connection: EtcdConnectionOptions = { endpoints: target.endpoints, tls, requestTimeoutMs: target.requestTimeoutMs };
   let store: EtcdStore;
   try {
     store = await EtcdStore.open({ ...connection, prefix: target.prefix });
@@ -68,22 +68,4 @@ export async function openTarget(target: EtcdTarget): Promise<OpenTarget> {
       await store.close();
     },
   };
-}
-
-/** The TLS material the etcd flags name, read as the server reads it (https without a CA: system roots). */
-async function readTls(target: EtcdTarget): Promise<EtcdConnectionOptions['tls']> {
-  const read = async (file: string | undefined, flag: string) => {
-    if (!file) return undefined;
-    try {
-      return await readFile(file);
-    } catch (err) {
-      throw new MigrateError(`${flag}: cannot read ${file} (${errnoCode(err) ?? String(err)})`, { cause: err });
-    }
-  };
-  const [ca, cert, key] = await Promise.all([
-    read(target.caFile, '--etcd-cafile'),
-    read(target.certFile, '--etcd-certfile'),
-    read(target.keyFile, '--etcd-keyfile'),
-  ]);
-  return ca || cert ? { ca, cert, key } : undefined;
 }

@@ -1,5 +1,6 @@
 import { WriteGuardError } from '../store/etcd/etcd-store.js';
 import type { ResourceStore } from '../store/types.js';
+import { withWrites } from '../store/view.js';
 
 /** A controller's write from a replica that is not (or no longer) the leader; retried by whoever leads. */
 export class NotLeaderError extends Error {
@@ -16,23 +17,15 @@ export class NotLeaderError extends Error {
  * the lease ran out, and applied after another replica took over, fails there too.
  */
 export function fencedStore(store: ResourceStore, isLeader: () => boolean): ResourceStore {
-  const check = (operation: string): void => {
-    if (!isLeader()) throw new NotLeaderError(operation);
-  };
   const fenced = <T>(operation: string, write: () => Promise<T>): Promise<T> => {
-    check(operation);
+    if (!isLeader()) throw new NotLeaderError(operation);
     return write().catch((err: unknown) => {
       throw err instanceof WriteGuardError ? new NotLeaderError(operation) : err;
     });
   };
-  return {
-    get: (kind, id) => store.get(kind, id),
-    list: (kind) => store.list(kind),
-    watch: (options) => store.watch(options),
-    revision: () => store.revision(),
-    close: () => store.close(),
+  return withWrites(store, {
     create: (kind, id, data) => fenced(`create ${kind} ${id}`, () => store.create(kind, id, data)),
     update: (kind, id, data, expectedVersion) => fenced(`update ${kind} ${id}`, () => store.update(kind, id, data, expectedVersion)),
     delete: (kind, id, expectedVersion) => fenced(`delete ${kind} ${id}`, () => store.delete(kind, id, expectedVersion)),
-  };
+  });
 }

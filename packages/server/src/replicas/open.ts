@@ -1,13 +1,14 @@
-import type { DatastoreConfig } from '../config/config.js';
-import type { ControllerGate } from '../informer/controller.js';
-import { Informer } from '../informer/informer.js';
-import type { Logger as PinoLogger } from 'pino';
-import { connectEtcd, type EtcdConnectionOptions } from '../store/etcd/etcd-client.js';
-import { EtcdStore, type WriteGuard } from '../store/etcd/etcd-store.js';
-import type { ResourceStore } from '../store/types.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TunnelLimits } from '@paddock/tunnel';
+import type { Logger as PinoLogger } from 'pino';
+import type { ThrottleState } from '../auth/throttle.js';
+import type { DatastoreConfig } from '../config/config.js';
+import type { ControllerGate } from '../informer/controller.js';
+import { Informer } from '../informer/informer.js';
+import { connectEtcd, type EtcdConnectionOptions } from '../store/etcd/etcd-client.js';
+import { EtcdStore, type WriteGuard } from '../store/etcd/etcd-store.js';
+import type { ResourceStore } from '../store/types.js';
 import type { RemoteDialer } from '../tunnel/dialer.js';
 import type { TunnelRegistry } from '../tunnel/registry.js';
 import { localSessions, type NodeSessions } from '../tunnel/sessions.js';
@@ -18,11 +19,10 @@ import { LocalLeadership, type Leadership } from './leadership.js';
 import { PeerDialer } from './peer-dialer.js';
 import { PeerEndpoint, type LocalDialer } from './peer-endpoint.js';
 import { advertisedAddress, loadPeerSecret } from './peer-protocol.js';
-import type { RevisionCache } from './read-barrier.js';
-import { StoredThrottleState, sweepThrottleRecords, THROTTLE_KIND, type ThrottleRecord } from './shared-throttle.js';
-import type { ThrottleState } from '../auth/throttle.js';
 import { REPLICA_KIND, ReplicaPresence, type ReplicaData } from './presence.js';
+import { ReadBarrier, type RevisionCache } from './read-barrier.js';
 import { ReplicaSessions } from './replica-sessions.js';
+import { StoredThrottleState, sweepThrottleRecords, THROTTLE_KIND, type ThrottleRecord } from './shared-throttle.js';
 
 /** How this server takes part among the replicas sharing its datastore. */
 export interface Replication {
@@ -41,8 +41,8 @@ export interface Replication {
   listening(httpsPort: number): void;
   /** Where the named throttle keeps its failure counts: shared by the replicas; undefined alone (memory). */
   throttleState(name: string): ThrottleState | undefined;
-  /** Watched caches of this module that requests read (for the read barrier). */
-  caches: RevisionCache[];
+  /** What requests wait on until this replica's caches have every write acknowledged before them; none alone. */
+  readBarrier: ReadBarrier | undefined;
   /** Ends when `signal` aborts and the presence record is gone. */
   running: Promise<void>;
   /** Closes peer connections and the election's etcd connection (after the campaign ended). */
@@ -54,6 +54,8 @@ export interface ReplicationOptions {
   /** How to reach etcd; undefined on SQLite. */
   etcd: EtcdConnectionOptions | undefined;
   store: ResourceStore;
+  /** The watched caches requests read (the read barrier waits for them). */
+  caches: RevisionCache[];
   registry: TunnelRegistry;
   /** Dials through this replica's own tunnels, for other replicas. */
   localDialer: LocalDialer;
@@ -71,7 +73,7 @@ export interface ReplicationOptions {
  * holds (a presence record), so node liveness counts a node connected to any live replica.
  */
 export async function openReplication(o: ReplicationOptions): Promise<Replication> {
-  if (o.datastore.type === 'sqlite' || !o.etcd) {
+  if (o.datastore.type === 'sqlite' || !o.etcd || !(o.store instanceof EtcdStore)) {
     const leadership = new LocalLeadership();
     return {
       ...gated(leadership, o.store),
@@ -80,7 +82,7 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
       handleUpgrade: () => false,
       listening: () => undefined,
       throttleState: () => undefined,
-      caches: [],
+      readBarrier: undefined,
       running: Promise.resolve(),
       close: () => undefined,
     };
@@ -88,9 +90,7 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
   const client = connectEtcd(o.etcd);
   const key = `${o.datastore.prefix.replace(/\/+$/, '')}-election/controllers`;
   const leadership = new EtcdLeadership({ client, key, logger: o.logger.child({ component: 'leader-election' }) });
-  const replicas = new Informer<ReplicaData>({ store: o.store, kind: REPLICA_KIND, logger: o.logger.child({ informer: REPLICA_KIND }) });
-  const informing = replicas.run(o.signal);
-  await replicas.synced(o.signal);
+  const [replicas, informing] = await startInformer<ReplicaData>(o, REPLICA_KIND);
   const sessions = new ReplicaSessions(o.registry, replicas, leadership.identity);
   let address: string | undefined;
   const presence = new ReplicaPresence({
@@ -100,9 +100,7 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
     address: () => address,
     logger: o.logger.child({ component: 'replica-presence' }),
   });
-  const throttles = new Informer<ThrottleRecord>({ store: o.store, kind: THROTTLE_KIND, logger: o.logger.child({ informer: THROTTLE_KIND }) });
-  const throttling = throttles.run(o.signal);
-  await throttles.synced(o.signal);
+  const [throttles, throttling] = await startInformer<ThrottleRecord>(o, THROTTLE_KIND);
   // Kept past the login throttle's window (15 min) and longest block (5 min).
   const sweeping = sweepThrottleRecords({ store: o.store, cache: throttles, retentionMs: 30 * 60_000, logger: o.logger, signal: o.signal });
   const running = Promise.all([informing, throttling, sweeping, sessions.run(o.signal), presence.run(o.signal)]).then(() => undefined);
@@ -111,17 +109,15 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
   const remote = new PeerDialer({ identity: leadership.identity, secret, holders: sessions, ca: o.ca, limits: o.tunnelLimits, logger: peerLogger });
   const endpoint = new PeerEndpoint({ secret, dialer: o.localDialer, limits: o.tunnelLimits, logger: peerLogger });
   const etcd = o.datastore;
-  // Controllers' writes also compare the election key inside etcd: they commit only during this leadership.
-  const guardedStore = o.store instanceof EtcdStore ? o.store.guarded(() => fence(key, leadership)) : o.store;
   return {
-    leadership,
-    gate: leaderGate(leadership),
-    controllerStore: fencedStore(guardedStore, () => leadership.isLeader()),
+    // Controllers' writes also compare the election key inside etcd: they commit only during this leadership.
+    ...gated(leadership, o.store.guarded(() => fence(key, leadership))),
     sessions,
     remote,
     handleUpgrade: (req, socket, head) => endpoint.handleUpgrade(req, socket, head),
     throttleState: (name) => new StoredThrottleState(o.store, throttles, name),
-    caches: [throttles],
+    // Replicas serve reads from caches that trail the others' writes.
+    readBarrier: new ReadBarrier(o.store, [...o.caches, throttles]),
     listening: (httpsPort) => {
       address = advertisedAddress(etcd.advertise, o.bindAddress, httpsPort);
       presence.touch();
@@ -133,6 +129,14 @@ export async function openReplication(o: ReplicationOptions): Promise<Replicatio
       client.close();
     },
   };
+}
+
+/** A watched cache of one of this module's kinds, synced; with its run (ends when `signal` aborts). */
+async function startInformer<T>(o: ReplicationOptions, kind: string): Promise<[Informer<T>, Promise<void>]> {
+  const informer = new Informer<T>({ store: o.store, kind, logger: o.logger.child({ informer: kind }) });
+  const running = informer.run(o.signal);
+  await informer.synced(o.signal);
+  return [informer, running];
 }
 
 /** The election key as of this leadership's term (undefined when not leading: fencedStore refuses first). */

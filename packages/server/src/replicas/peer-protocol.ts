@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { AdvertiseAddress } from '../config/config.js';
+import { tolerate } from '../store/tolerate.js';
 import { StoreAlreadyExistsError, type ResourceStore } from '../store/types.js';
 import type { DialVia } from '../tunnel/dialer.js';
 
@@ -28,18 +29,11 @@ interface PeerSecretData {
 
 /** The replicas' shared secret: made by whichever replica starts first, read by the others. */
 export async function loadPeerSecret(store: ResourceStore): Promise<Buffer> {
-  const existing = await store.get<PeerSecretData>(PEER_SECRET_KIND, PEER_SECRET_ID);
-  if (existing) return Buffer.from(existing.data.secret, 'base64');
-  try {
-    const created = await store.create<PeerSecretData>(PEER_SECRET_KIND, PEER_SECRET_ID, { secret: randomBytes(32).toString('base64') });
-    return Buffer.from(created.data.secret, 'base64');
-  } catch (err) {
-    // Another replica made it first: theirs is the one.
-    if (!(err instanceof StoreAlreadyExistsError)) throw err;
-    const theirs = await store.get<PeerSecretData>(PEER_SECRET_KIND, PEER_SECRET_ID);
-    if (!theirs) throw err;
-    return Buffer.from(theirs.data.secret, 'base64');
-  }
+  // Of replicas starting together one creates it; the others' creates fail, and all read the one stored.
+  await tolerate(StoreAlreadyExistsError, store.create<PeerSecretData>(PEER_SECRET_KIND, PEER_SECRET_ID, { secret: randomBytes(32).toString('base64') }));
+  const stored = await store.get<PeerSecretData>(PEER_SECRET_KIND, PEER_SECRET_ID);
+  if (!stored) throw new Error('the replicas\' peer secret vanished from the store just after it was written');
+  return Buffer.from(stored.data.secret, 'base64');
 }
 
 /** The token a replica presents at `time` (ms since the epoch): HMAC-SHA256 of its identity and that time, hex. */

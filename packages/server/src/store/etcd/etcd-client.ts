@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, isBrokenCircuitError, noop } from 'cockatiel';
 import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
@@ -21,6 +22,40 @@ export interface EtcdConnectionOptions {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** The files `--etcd-cafile`, `--etcd-certfile` and `--etcd-keyfile` name. */
+export interface EtcdTlsFiles {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** A file an `--etcd-*file` flag names cannot be read. */
+export class EtcdTlsFileError extends Error {
+  constructor(flag: string, file: string, options: { cause: unknown }) {
+    const code = options.cause instanceof Error && 'code' in options.cause ? String(options.cause.code) : String(options.cause);
+    super(`${flag}: cannot read ${file} (${code})`, options);
+    this.name = 'EtcdTlsFileError';
+  }
+}
+
+/** Reads the TLS files the etcd flags name; none: undefined (https endpoints then verify against the system's roots). */
+export async function readEtcdTls(files: EtcdTlsFiles): Promise<EtcdTlsOptions | undefined> {
+  const read = async (file: string | undefined, flag: string) => {
+    if (!file) return undefined;
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new EtcdTlsFileError(flag, file, { cause: err });
+    }
+  };
+  const [ca, cert, key] = await Promise.all([
+    read(files.caFile, '--etcd-cafile'),
+    read(files.certFile, '--etcd-certfile'),
+    read(files.keyFile, '--etcd-keyfile'),
+  ]);
+  return ca || cert ? { ca, cert, key } : undefined;
+}
 
 /** How long a failing member is skipped before it is tried again, when there are several. */
 const MEMBER_RETRY_AFTER_MS = 1_000;

@@ -14,6 +14,7 @@ import {
 import { decodeObject, encodeData, encodeValue, KeyLayout, prefixEnd, revisionOf } from './codec.js';
 import { connectEtcd, DEFAULT_REQUEST_TIMEOUT_MS, isCompactedError, isTransientError, type EtcdConnectionOptions } from './etcd-client.js';
 import { EtcdWatch, type WatchStream } from './etcd-watch.js';
+import { withWrites } from '../view.js';
 
 export interface EtcdStoreOptions extends EtcdConnectionOptions {
   /** Key prefix of every object: `<prefix>/<kind>/<id>`. Default `/paddock`. */
@@ -160,16 +161,11 @@ export class EtcdStore implements ResourceStore {
    * A write whose guard no longer holds fails with WriteGuardError; `guard()` returning undefined writes unguarded.
    */
   guarded(guard: () => WriteGuard | undefined): ResourceStore {
-    return {
-      get: (kind, id) => this.get(kind, id),
-      list: (kind) => this.list(kind),
-      watch: (options) => this.watch(options),
-      revision: () => this.revision(),
-      close: () => this.close(),
+    return withWrites(this, {
       create: (kind, id, data) => this.#create(kind, id, data, new Date().toISOString(), guard()),
       update: (kind, id, data, expectedVersion) => this.#update(kind, id, data, expectedVersion, guard()),
       delete: (kind, id, expectedVersion) => this.#delete(kind, id, expectedVersion, guard()),
-    };
+    });
   }
 
   async #create<T>(kind: string, id: string, data: T, created: string, guard: WriteGuard | undefined): Promise<StoredObject<T>> {

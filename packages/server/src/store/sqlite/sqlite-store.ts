@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   StoreAlreadyExistsError,
@@ -47,6 +48,9 @@ interface WriteResult {
  *   called, even if iteration begins later.
  * - One process owns the file: changes made by another connection are not seen by this store's watches.
  */
+/** The database file a server with `--datastore sqlite` keeps under its data dir. */
+export const sqlitePath = (dataDir: string) => join(dataDir, 'paddock.db');
+
 export class SqliteStore implements ResourceStore {
   readonly #db: Database.Database;
   readonly #sql: Statements;
