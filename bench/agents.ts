@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { SwarmStatus } from './agent-swarm.js';
 import { createAgentCluster, listNodes, prepareData, readCa, REPO_ROOT, startPaddock, type PaddockProcess } from './paddock.js';
 import { makeTempDir, readCpuSeconds, readOpenFilesLimit, readRssMb, readStatusMb, sleep, spawnChild, stopChild, type Child } from './processes.js';
-import { round } from './stats.js';
+import { round, verdict } from './stats.js';
 
 const SWARM_SCRIPT = fileURLToPath(new URL('./agent-swarm.ts', import.meta.url));
 /** The server flag the issue's figures are for (also the default): a silent tunnel is dead after 40 s. */
@@ -26,7 +26,6 @@ const POLL_MS = 250;
 export const AGENT_TARGETS = { tunnels: 5000, serverRssMb: 1024, recoverySeconds: 30 };
 
 type Log = (line?: string) => void;
-const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** One agent-swarm.ts process and the last status line it printed. */

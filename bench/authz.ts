@@ -13,7 +13,7 @@ import { httpsCall } from '../packages/server/src/testing/test-server.js';
 import { measureLoad, type LoadResult } from './latency.js';
 import { readCa, startPaddock } from './paddock.js';
 import { makeTempDir, readRssMb, stopChild } from './processes.js';
-import { ms, round } from './stats.js';
+import { ms, round, verdict } from './stats.js';
 
 export const AUTHZ_SCALE = { clusters: 200, projectsPerCluster: 10, users: 5000, bindings: 20_000, visibleClusters: 10 };
 const TARGETS = { decisionsPerSecond: 100_000, listP99Ms: 20, rssMb: 400 };
@@ -122,8 +122,6 @@ export interface AuthzResult {
   json: Record<string, unknown>;
   targetsMet: Record<string, boolean>;
 }
-
-const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
 export async function measureAuthz(durationSeconds: number, warmupSeconds: number, log: (line: string) => void): Promise<AuthzResult> {
   const dataDir = await makeTempDir('paddock-bench-authz-');

@@ -15,7 +15,7 @@ import { startK8sTestEnv, type K8sTestEnv } from '../e2e/support/k8s-testenv.js'
 import { measureLoad, type LoadResult } from './latency.js';
 import { prepareData, readCa, startPaddock, type PaddockProcess } from './paddock.js';
 import { makeTempDir, readOpenFilesLimit, readRssMb, readStatusMb, sleep, stopChild } from './processes.js';
-import { median, ms, percentile, round } from './stats.js';
+import { median, ms, percentile, round, verdict } from './stats.js';
 
 const NAMESPACES = '/api/v1/namespaces';
 const CONNECTIONS = [1, 32] as const;
@@ -39,7 +39,6 @@ export interface K8sProxyResult {
   targetsMet: Record<string, boolean>;
 }
 
-const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** One way to the cluster's API: the base URL requests append to, the bearer token, the CA and whose CPU/RSS counts. */
@@ -143,26 +142,24 @@ function loadLine(label: string, r: LoadResult): string {
 }
 
 /** 1. `GET /api/v1/namespaces` at each connection count, direct then through Paddock. */
-async function measureNamespaces(paths: Path[], impersonation: Record<string, string>, durationSeconds: number, warmupSeconds: number, log: (line: string) => void) {
-  const results: Record<string, Record<number, LoadResult>> = { direct: {}, paddock: {} };
-  const body = await expectCall(paths[0] as Path, 'GET', NAMESPACES, 200);
+async function measureNamespaces(direct: Path, paddock: Path, impersonation: Record<string, string>, durationSeconds: number, warmupSeconds: number, log: (line: string) => void) {
+  const load = (path: Path, connections: number, headers: Record<string, string> = {}) =>
+    measureLoad({ url: path.base + NAMESPACES, connections, durationSeconds, headers: { authorization: `Bearer ${path.token}`, ...headers }, ca: path.ca, serverPid: path.pid }, warmupSeconds);
+  const results: Record<Path['name'], Record<number, LoadResult>> = { direct: {}, paddock: {} };
+  const body = await expectCall(direct, 'GET', NAMESPACES, 200);
   const count = (JSON.parse(body.text) as { items: unknown[] }).items.length;
   log(`  GET ${NAMESPACES} (${count} namespaces, ${body.text.length} bytes), ${durationSeconds} s per run:`);
   for (const connections of CONNECTIONS) {
-    for (const path of paths) {
-      const r = await measureLoad({ url: path.base + NAMESPACES, connections, durationSeconds, headers: { authorization: `Bearer ${path.token}` }, ca: path.ca, serverPid: path.pid }, warmupSeconds);
-      (results[path.name] as Record<number, LoadResult>)[connections] = r;
+    for (const path of [direct, paddock]) {
+      const r = await load(path, connections);
+      results[path.name][connections] = r;
       log(loadLine(`${path.name.padEnd(7)}, ${String(connections).padStart(2)} connection${connections === 1 ? ' ' : 's'}`, r));
     }
   }
   // The apiserver's own share of the gap: the direct path, sending the impersonation headers Paddock adds.
-  const direct = paths[0] as Path;
-  const impersonating = await measureLoad(
-    { url: direct.base + NAMESPACES, connections: 32, durationSeconds, headers: { authorization: `Bearer ${direct.token}`, ...impersonation }, ca: direct.ca, serverPid: direct.pid },
-    warmupSeconds,
-  );
+  const impersonating = await load(direct, 32, impersonation);
   log(loadLine('direct , 32 connections, impersonating as paddock does', impersonating));
-  const at = (name: string, c: number) => (results[name] as Record<number, LoadResult>)[c] as LoadResult;
+  const at = (name: Path['name'], c: number) => results[name][c] as LoadResult;
   const p99OverheadC1 = at('paddock', 1).p99 - at('direct', 1).p99;
   const p50OverheadC1 = at('paddock', 1).p50 - at('direct', 1).p50;
   const rpsRatioC32 = at('paddock', 32).rps / at('direct', 32).rps;
@@ -447,7 +444,7 @@ export async function measureK8sProxy(durationSeconds: number, warmupSeconds: nu
     log(`kubernetes proxy (kube-apiserver ${env.version} with etcd, ready in ${(env.readyMs / 1000).toFixed(1)} s; imported by kubeconfig as ${clusterId}, ` +
       `cluster-admin through the RBAC sync ${ms(accessMs)} after the import; direct = the apiserver with its admin token):`);
 
-    const namespaces = await measureNamespaces([direct, paddock], await impersonationOf(server, ca, apiKey), durationSeconds, warmupSeconds, log);
+    const namespaces = await measureNamespaces(direct, paddock, await impersonationOf(server, ca, apiKey), durationSeconds, warmupSeconds, log);
     const list = await measureList(direct, paddock, log);
     const watches = await measureWatches(direct, paddock, log);
     const seconds = (performance.now() - sectionStarted) / 1000;

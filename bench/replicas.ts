@@ -13,11 +13,12 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startEtcd, type EtcdProcess } from '../packages/server/src/testing/etcd-process.js';
 import { httpsCall } from '../packages/server/src/testing/test-server.js';
+import { until } from '../packages/server/src/testing/wait.js';
 import { TcpRelay } from '../e2e/support/tcp-relay.js';
 import { measureLoad, type LoadOptions, type LoadResult } from './latency.js';
 import { createAgentCluster, listNodes, PADDOCK_BIN, prepareData, readCa, REPO_ROOT, startPaddock, waitUntilSettled, type PaddockProcess } from './paddock.js';
-import { makeTempDir, readCpuSeconds, sleep, spawnChild, stopChild, type Child } from './processes.js';
-import { median, ms, round } from './stats.js';
+import { makeTempDir, readCpuSeconds, spawnChild, stopChild, type Child } from './processes.js';
+import { median, ms, round, verdict } from './stats.js';
 
 type Log = (line?: string) => void;
 
@@ -32,15 +33,14 @@ const MAX_RUN_S = 5;
 const MAX_WARMUP_S = 1;
 const FAILOVER_ROUNDS = 3;
 const AGENT_ROUNDS = 3;
+/** How long any wait here (a leader, a token, an agent back) may take; `until` polls every 10 ms. */
 const DEADLINE_MS = 30_000;
-const POLL_MS = 25;
 const ETCD_BIN = process.env.PADDOCK_TEST_ETCD ?? '/usr/bin/etcd';
 /** The store's key prefix (`--etcd-prefix` default) and the kind of the replicas' presence records. */
 const PRESENCE_PREFIX = '/paddock/replica/';
 
 export const REPLICA_TARGETS = { listScale3: 2.5 };
 
-const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 const secs = (msValue: number) => `${(msValue / 1000).toFixed(2)} s`;
 
 /** What a replica's log said, with when this process read it (performance.now()). */
@@ -88,17 +88,6 @@ async function startReplica(name: string, dataDir: string, etcd: EtcdProcess, ca
   });
   if (!log) throw new Error('no log followed');
   return { name, dataDir, server, log };
-}
-
-/** Polls `probe` every few ms until it returns something other than undefined/false. */
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, deadlineMs = DEADLINE_MS): Promise<T> {
-  const deadline = performance.now() + deadlineMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) throw new Error(`no ${what} within ${deadlineMs} ms`);
-    await sleep(POLL_MS);
-  }
 }
 
 /** Several autocannon runs at once, one per server; summed throughput, worst latency. */
@@ -227,7 +216,7 @@ async function controllerFailover(pool: Pool, log: Log): Promise<Record<string, 
     const leader = await until('single leader', () => {
       const current = replicas.filter(leads);
       return current.length === 1 && current[0];
-    });
+    }, DEADLINE_MS);
     const others = replicas.filter((r) => r !== leader && alive(r));
     const before = new Map(others.map((r) => [r, r.log.elected.length]));
     const via = others[0];
@@ -241,7 +230,7 @@ async function controllerFailover(pool: Pool, log: Log): Promise<Record<string, 
     const tokenAt = await until('registration token from the new leader', async () => {
       const res = await httpsCall(`${via.server.url}/v3/clusterregistrationtokens?clusterId=${encodeURIComponent(clusterId)}`, ca, 'GET', { token: apiKey });
       return res.status === 200 && (res.json?.data?.length ?? 0) > 0 && performance.now();
-    });
+    }, DEADLINE_MS);
     const winner = others.find((r) => r.log.elected.length > (before.get(r) ?? 0));
     const electedAt = winner?.log.elected.at(-1);
     if (!winner || electedAt === undefined) throw new Error('a registration token appeared, but no other replica logged "elected leader"');
@@ -280,9 +269,9 @@ async function agentFailover(pool: Pool, log: Log): Promise<Record<string, unkno
     const nodeId = await until('the agent connected', () => {
       if (agentChild.process.exitCode !== null) throw new Error(`the agent exited:\n${agentChild.outputTail()}`);
       return firstHolder.log.connected.at(-1)?.nodeId;
-    });
+    }, DEADLINE_MS);
     const nodeState = async (via: Replica) => (await listNodes(via.server.url, ca, apiKey, cluster.clusterId)).find((n) => n.id === nodeId)?.state;
-    await until('the node active', async () => (await nodeState(firstHolder)) === 'active');
+    await until('the node active', async () => (await nodeState(firstHolder)) === 'active', DEADLINE_MS);
     const reconnects: number[] = [];
     const handovers: number[] = [];
     let holder = firstHolder;
@@ -296,7 +285,7 @@ async function agentFailover(pool: Pool, log: Log): Promise<Record<string, unkno
       dying.server.child.process.kill('SIGKILL');
       const killedAt = performance.now();
       const killedWall = Date.now();
-      const reconnectedAt = await until('the agent connected to another replica', () => next.log.connected.length > connectedBefore && next.log.connected.at(-1)?.at);
+      const reconnectedAt = await until('the agent connected to another replica', () => next.log.connected.length > connectedBefore && next.log.connected.at(-1)?.at, DEADLINE_MS);
       const states = new Set<string>();
       let listedAt: number | undefined;
       let activeAt: number | undefined;
@@ -308,7 +297,7 @@ async function agentFailover(pool: Pool, log: Log): Promise<Record<string, unkno
         if (state === 'active') activeAt ??= now;
         else activeAt = undefined;
         return listedAt !== undefined && activeAt !== undefined;
-      });
+      }, DEADLINE_MS);
       const backAt = Math.max(listedAt ?? 0, activeAt ?? 0);
       reconnects.push(reconnectedAt - killedAt);
       handovers.push(backAt - killedAt);
@@ -380,7 +369,7 @@ export async function measureReplicas(durationS: number, warmupS: number, log: L
     const ca = await readCa(first.dataDir);
     const apiKey = await prepareData(first.server.url, ca, CLUSTERS);
     if (!(await waitUntilSettled(first.server.url, ca, LIST_ROUTE, apiKey))) log('  !! etcd: the cluster list was still changing 10 s after creating the clusters');
-    await until('leader', () => leads(first));
+    await until('leader', () => leads(first), DEADLINE_MS);
     const etcdCreates1 = await spreadLoad([first.server], CREATE_CLIENTS, creates(ca, apiKey), seconds, warmup, etcd);
     createLine('etcd, 1 replica:     ', etcdCreates1);
     const etcdList1 = await spreadLoad([first.server], LIST_CONNECTIONS, lists(ca, apiKey), seconds, warmup, etcd);

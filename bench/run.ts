@@ -9,8 +9,9 @@
 // 5000; 0 skips the tunnel-count, registration and restart figures), BENCH_TUNNEL_MIB (MiB per throughput
 // run, default 256), BENCH_AUTHZ (1 measures access control at scale (authz.ts), 0 skips it), BENCH_K8S (1 measures
 // the Kubernetes proxy against a real kube-apiserver (k8s-proxy.ts), 0 skips it), BENCH_REPLICAS (1 measures
-// replicas on etcd against SQLite: creates, list scaling, controller and agent failover (replicas.ts); 0 skips it;
-// `only` runs nothing else: `BENCH_REPLICAS=only node --import tsx bench/run.ts`).
+// replicas on etcd against SQLite: creates, list scaling, controller and agent failover (replicas.ts); 0 skips it).
+// BENCH_K8S and BENCH_REPLICAS also take `only`: that section (or both) and nothing else, e.g.
+// `BENCH_REPLICAS=only node --import tsx bench/run.ts`.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startBareFastify } from './bare-fastify.js';
@@ -24,7 +25,7 @@ import { measureReplicas, type ReplicasResult } from './replicas.js';
 import { measureUi } from './ui.js';
 import { measureStarts } from './startup.js';
 import { measureTunnelAndAgent } from './tunnel-throughput.js';
-import { median, ms, round } from './stats.js';
+import { median, ms, round, verdict } from './stats.js';
 
 const STARTS = 5;
 const CLUSTERS = 100;
@@ -45,20 +46,19 @@ const AGENTS = countFromEnv('BENCH_AGENTS', 5000, 10_000);
 const SWARM_PROCESSES = 4;
 const TUNNEL_MIB = Math.max(1, countFromEnv('BENCH_TUNNEL_MIB', 256, 4096));
 const AUTHZ = countFromEnv('BENCH_AUTHZ', 1, 1) === 1;
-const K8S = countFromEnv('BENCH_K8S', 1, 1) === 1;
-function replicasMode(): 'on' | 'off' | 'only' {
-  const value = process.env.BENCH_REPLICAS ?? '1';
+function sectionFromEnv(name: string): 'on' | 'off' | 'only' {
+  const value = process.env[name] ?? '1';
   if (value === 'only') return 'only';
   if (value === '0' || value === '1') return value === '1' ? 'on' : 'off';
-  throw new Error('BENCH_REPLICAS must be 0, 1 or only');
+  throw new Error(`${name} must be 0, 1 or only`);
 }
-const REPLICAS = replicasMode();
+const K8S = sectionFromEnv('BENCH_K8S');
+const REPLICAS = sectionFromEnv('BENCH_REPLICAS');
 const ROUTE = '/v3/clusters';
 
 const TARGETS = { startMs: 1000, idleRssMb: 150, p95At1Ms: 15, rpsRatio: 0.5 };
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
-const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
 function loadLine(label: string, r: LoadResult): string {
   const problems = r.errors + r.timeouts + r.non2xx;
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
 
   // 8. The Kubernetes proxy against a real kube-apiserver.
   let k8s: K8sProxyResult | undefined;
-  if (K8S) k8s = await measureK8sProxy(DURATION_S, WARMUP_S, log);
+  if (K8S === 'on') k8s = await measureK8sProxy(DURATION_S, WARMUP_S, log);
   else log('kubernetes proxy: skipped (BENCH_K8S=0)');
 
   // 9. Replicas on etcd: creates and list against SQLite, controller and agent failover.
@@ -200,18 +200,26 @@ async function main(): Promise<void> {
   );
 }
 
-/** `BENCH_REPLICAS=only`: the replicas section alone, then its JSON line. */
-async function replicasOnly(): Promise<void> {
+/** `BENCH_K8S=only` and/or `BENCH_REPLICAS=only`: those sections alone, then a JSON line with their keys of the full run's. */
+async function sectionsOnly(): Promise<void> {
   const started = performance.now();
-  const replicas = await measureReplicas(DURATION_S, WARMUP_S, log);
+  const k8s = K8S === 'only' ? await measureK8sProxy(DURATION_S, WARMUP_S, log) : undefined;
+  const replicas = REPLICAS === 'only' ? await measureReplicas(DURATION_S, WARMUP_S, log) : undefined;
   const totalSeconds = (performance.now() - started) / 1000;
   log(`bench time: ${totalSeconds.toFixed(1)} s`);
-  log(JSON.stringify({ replicas: replicas?.json ?? null, targetsMet: replicas?.targetsMet ?? {}, benchSeconds: round(totalSeconds, 1) }));
+  log(
+    JSON.stringify({
+      ...(K8S === 'only' ? { k8sProxy: k8s?.json ?? null } : {}),
+      ...(REPLICAS === 'only' ? { replicas: replicas?.json ?? null } : {}),
+      targetsMet: { ...(k8s?.targetsMet ?? {}), ...(replicas?.targetsMet ?? {}) },
+      benchSeconds: round(totalSeconds, 1),
+    }),
+  );
 }
 
 installCleanupHandlers();
 try {
-  await (REPLICAS === 'only' ? replicasOnly() : main());
+  await (K8S === 'only' || REPLICAS === 'only' ? sectionsOnly() : main());
 } catch (err) {
   process.exitCode = 1;
   console.error('benchmark failed:', err);

@@ -1,4 +1,4 @@
-// Small number helpers for the report.
+// Small helpers for the report: numbers, and a target's verdict.
 
 /** Nearest-rank percentile (p in 0..100) of unsorted samples. */
 export function percentile(samples: readonly number[], p: number): number {
@@ -14,3 +14,6 @@ export const median = (samples: readonly number[]) => percentile(samples, 50);
 export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+/** How a figure fares against its target, in the report's lines. */
+export const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');

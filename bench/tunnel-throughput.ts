@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../packages/server/src/testing/test-server.js';
 import { createAgentCluster, listNodes, PADDOCK_BIN, REPO_ROOT } from './paddock.js';
 import { makeTempDir, readCpuSeconds, readRssMb, readStatusMb, sleep, spawnChild, stopChild, waitForLine, type Child } from './processes.js';
-import { median, round } from './stats.js';
+import { median, round, verdict } from './stats.js';
 
 const PEER_SCRIPT = fileURLToPath(new URL('./tcp-peer.ts', import.meta.url));
 const TLS_RELAY_SCRIPT = fileURLToPath(new URL('./tls-relay.ts', import.meta.url));
@@ -28,7 +28,6 @@ export const TUNNEL_TARGETS = { throughputRatio: 0.5, agentIdleRssMb: 40 };
 
 type Log = (line?: string) => void;
 type Direction = 'push' | 'pull';
-const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
 /** Writes `bytes` (after an `up <n>` line) with backpressure; resolves with the seconds until the peer's `ok`. */
 async function push(socket: Duplex, bytes: number): Promise<number> {

@@ -9,7 +9,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { ADMIN_PASSWORD, httpsCall } from '../packages/server/src/testing/test-server.js';
 import { prepareData, readCa, startPaddock, waitUntilSettled } from './paddock.js';
 import { cleanupAll, installCleanupHandlers, makeTempDir, stopChild } from './processes.js';
-import { median, round } from './stats.js';
+import { median, round, verdict } from './stats.js';
 
 const CLUSTERS = 1000;
 const RUNS = 5;
@@ -21,8 +21,6 @@ export interface UiResult {
   json: Record<string, unknown>;
   targetsMet: Record<string, boolean>;
 }
-
-const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
 /** Creates clusters c-004 … (the first three come from prepareData) a few requests at a time. */
 async function createClusters(url: string, ca: string, token: string, from: number, to: number): Promise<void> {
