@@ -191,7 +191,8 @@ describe('the Kubernetes proxy carries every kind of API call to a real kube-api
     const before = buffersAfterGc();
     // The reader is another process (curl into a pipe nobody reads), so this process's memory is the server's own.
     const url = `${srv.url}${base}/api/v1/namespaces/default/configmaps`;
-    const reader = spawn('sh', ['-c', `curl -sk -H "Authorization: Bearer ${admin}" "${url}" | sleep 60`], { stdio: 'ignore' });
+    // In a process group of its own, so that it ends with the pipe's writer and reader.
+    const reader = spawn('sh', ['-c', `curl -sk -H "Authorization: Bearer ${admin}" "${url}" | sleep 60`], { stdio: 'ignore', detached: true });
     try {
       await sleep(2_000);
       // The least of a few samples: data in flight comes and goes, a list buffered whole would stay (20+ MB).
@@ -202,9 +203,7 @@ describe('the Kubernetes proxy carries every kind of API call to a real kube-api
       const other = await call('GET', '/api/v1/namespaces/kube-system');
       assert.equal(other.status, 200, 'the proxy goes on serving others');
     } finally {
-      reader.kill();
-      // sh's children: the pipe's writer and reader.
-      spawn('pkill', ['-f', `sleep 60`]);
+      if (reader.pid !== undefined) process.kill(-reader.pid);
     }
     const cleanup = await kubectl(k8s, ['delete', 'configmaps', '-n', 'default', '--all']);
     assert.equal(cleanup.code, 0, cleanup.stderr);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { httpsCall } from '../../packages/server/src/testing/test-server.js';
+import { httpsCall, type RequestOptions } from '../../packages/server/src/testing/test-server.js';
 import { startEtcd, type EtcdProcess } from '../../packages/server/src/testing/etcd-process.js';
 import { until } from '../../packages/server/src/testing/wait.js';
-import { startAgent } from '../support/agent-process.js';
+import { createCluster, startAgent } from '../support/agent-process.js';
 import { startPaddock, type ServerProcess } from '../support/server-process.js';
 import { TcpRelay } from '../support/tcp-relay.js';
 
@@ -35,19 +34,17 @@ describe('agents and replicas', () => {
 
   const start = (name: string, port?: number) =>
     startPaddock(join(dir, name), ['--datastore', 'etcd', '--etcd-endpoints', etcd.endpoint, '--log-level', 'info'], port);
-  const call = (method: string, path: string, body?: unknown) => {
-    const to = replicas.find(alive);
-    assert.ok(to, 'a live replica');
-    return httpsCall(`${to.url}${path}`, ca, method, { token, body });
+  /** The API of whichever replica is alive. */
+  const api = {
+    request: (method: string, path: string, options?: RequestOptions) => {
+      const to = replicas.find(alive);
+      assert.ok(to, 'a live replica');
+      return httpsCall(`${to.url}${path}`, ca, method, options);
+    },
   };
+  const call = (method: string, path: string, body?: unknown) => api.request(method, path, { token, body });
   const node = async (name: string) => (await call('GET', `/v3/nodes?nodeName=${name}`)).json.data[0] as { state: string } | undefined;
-  const registration = async (name: string) => {
-    const cluster = await call('POST', '/v3/clusters', { name, rancherKubernetesEngineConfig: {} });
-    assert.equal(cluster.status, 201, cluster.text);
-    const crt = await call('POST', '/v3/clusterregistrationtokens', { clusterId: cluster.json.id });
-    const cacerts = (await call('GET', '/v3/settings/cacerts')).json.value as string;
-    return { clusterId: cluster.json.id as string, token: crt.json.token as string, checksum: createHash('sha256').update(`${cacerts}\n`).digest('hex') };
-  };
+  const registration = (name: string) => createCluster(api, token, name);
 
   before(async () => {
     etcd = await startEtcd();

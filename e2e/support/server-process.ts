@@ -55,17 +55,20 @@ export function spawnPaddock(
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
+/** Whether `/ping` at `url` answers 200, over TLS verified against `ca` (undefined: not verified). */
+const pings = (url: string, ca: string | undefined): Promise<boolean> =>
+  httpsCall(`${url}/ping`, ca ?? '', 'GET', { insecure: ca === undefined }).then(
+    (r) => r.status === 200,
+    () => false,
+  );
+
 /** Whether the server at `url` serves a certificate signed by the CA in `dataDir` (false while there is none). */
 async function servesOwnCa(url: string, dataDir: string): Promise<boolean> {
   const ca = await readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
-  if (ca === undefined) return false;
-  return httpsCall(`${url}/ping`, ca, 'GET').then(
-    (r) => r.status === 200,
-    () => false,
-  );
+  return ca !== undefined && pings(url, ca);
 }
 
 /** Starts the server on a free HTTPS port (HTTP off unless given) and waits for `/ping`. */
@@ -81,13 +84,9 @@ export async function startPaddock(dataDir: string, extra: string[] = [], httpsP
   for (;;) {
     if (ended) throw new Error(`paddock exited before ready:\n${proc.stderr()}\n${proc.stdout()}`);
     if (Date.now() > deadline) throw new Error(`paddock not ready in 20 s:\n${proc.stderr()}`);
-    const ready = await httpsCall(`${url}/ping`, '', 'GET', { insecure: true }).then(
-      (r) => r.status === 200,
-      () => false,
-    );
     // Another test's server may have taken the port between freePort() and our listen: only a server with our
-    // data dir's CA is ours (then this one fails to listen and the loop reports it).
-    if (ready && (extra.includes('--tls-cert') || (await servesOwnCa(url, dataDir)))) break;
+    // data dir's CA is ours (then this one fails to listen and the loop reports it). --tls-cert brings its own CA.
+    if (extra.includes('--tls-cert') ? await pings(url, undefined) : await servesOwnCa(url, dataDir)) break;
     await sleep(20);
   }
   return { ...proc, url, httpsPort: port, dataDir, ca: () => readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8') };

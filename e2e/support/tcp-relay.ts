@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { freePort } from './server-process.js';
 
 /**
  * A TCP relay on loopback standing for the network between an agent and the server: `cut()` drops every
@@ -20,12 +21,7 @@ export class TcpRelay {
   }
 
   static async start(target: { host: string; port: number }): Promise<TcpRelay> {
-    const probe = createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const port = (probe.address() as { port: number }).port;
-    probe.close();
-    await once(probe, 'close');
-    const relay = new TcpRelay(port, target);
+    const relay = new TcpRelay(await freePort(), target);
     await relay.restore();
     return relay;
   }

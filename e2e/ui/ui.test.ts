@@ -237,16 +237,18 @@ describe('the web UI in a browser', () => {
     await page.getByRole('navigation', { name: 'Users and roles sections' }).getByRole('link', { name: 'Roles', exact: true }).click();
     await page.getByRole('heading', { name: 'Global roles', exact: true }).waitFor();
     const globalRole = (id: string) => page.locator(`[data-role="${id}"]`);
-    const rulesOf = (card: ReturnType<typeof globalRole>) => card.locator('table.rules tbody tr').allInnerTexts();
+    /** A card's rules, one line each with its cells' text separated by single spaces. */
+    const rulesOf = async (card: ReturnType<typeof globalRole>) =>
+      (await card.locator('table.rules tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
     await globalRole('admin').waitFor();
     assert.match(await globalRole('admin').innerText(), /Admin\s+admin\s+built in/);
-    assert.deepEqual((await rulesOf(globalRole('admin'))).map((r) => r.replace(/\s+/g, ' ').trim()), ['all all resources any API group', 'all all URLs']);
+    assert.deepEqual(await rulesOf(globalRole('admin')), ['all all resources any API group', 'all all URLs']);
     const user = globalRole('user');
     assert.match(await user.innerText(), /Standard User\s+user\s+built in\s+new users get it/);
-    const userRules = (await rulesOf(user)).map((r) => r.replace(/\s+/g, ' ').trim());
+    const userRules = await rulesOf(user);
     assert.ok(userRules.includes('create clusters management.cattle.io'), userRules.join('\n'));
     assert.ok(userRules.includes('get list watch principals, roletemplates management.cattle.io'), userRules.join('\n'));
-    const base = (await rulesOf(globalRole('user-base'))).map((r) => r.replace(/\s+/g, ' ').trim());
+    const base = await rulesOf(globalRole('user-base'));
     assert.deepEqual(base, ['all preferences management.cattle.io', 'get list watch settings, features management.cattle.io']);
     assert.equal(await globalRole('user-base').getByText('new users get it').count(), 0);
 
@@ -255,7 +257,7 @@ describe('the web UI in a browser', () => {
     assert.equal((await rulesOf(template('cluster-owner'))).length, 2);
     const member = template('project-member');
     assert.match(await member.innerText(), /Includes Kubernetes edit edit/);
-    const memberRules = (await rulesOf(member)).map((r) => r.replace(/\s+/g, ' ').trim());
+    const memberRules = await rulesOf(member);
     assert.deepEqual(memberRules, ['get list watch projectroletemplatebindings management.cattle.io', 'get list watch projects management.cattle.io', 'create namespaces core']);
     // The server filters: by name, and templates by context.
     await page.getByLabel('Context').selectOption('cluster');
@@ -285,7 +287,7 @@ describe('the web UI in a browser', () => {
     const custom = page.locator('[data-role^="gr-"]', { hasText: 'Cluster watcher' });
     await custom.waitFor();
     assert.match(await custom.innerText(), /custom/);
-    assert.deepEqual((await rulesOf(custom)).map((r) => r.replace(/\s+/g, ' ').trim()), ['get list watch clusters, nodes management.cattle.io']);
+    assert.deepEqual(await rulesOf(custom), ['get list watch clusters, nodes management.cattle.io']);
 
     // A role manager may list roles, and may not define one with more than she holds: the API's refusal shows
     // next to the rules.

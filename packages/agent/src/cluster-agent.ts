@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { allowRuleMatches, type AllowRule } from './allow.js';
 import { AgentConfigError } from './config.js';
 
 /** The Kubernetes API of the cluster this agent runs in, as every pod finds it. */
@@ -53,11 +54,10 @@ export function clusterAgentParams(api: InClusterApi): Record<string, unknown> {
 }
 
 /** A cluster agent lets the server reach its cluster's API and nothing else (besides `--allow` rules). */
-export function clusterAgentDialPolicy(api: InClusterApi, extra: (target: { host: string; port: number }) => boolean) {
-  const host = api.host.toLowerCase();
+export function clusterAgentDialPolicy(api: InClusterApi, rules: AllowRule[]) {
+  const allowed: AllowRule[] = [{ kind: 'hostPort', spec: api.address, host: api.host.toLowerCase(), port: api.port }, ...rules];
   return (target: { host: string; port: number }): true | string => {
-    const asked = target.host.replace(/^\[|\]$/g, '').toLowerCase();
-    if ((asked === host && target.port === api.port) || extra(target)) return true;
+    if (allowed.some((rule) => allowRuleMatches(rule, target.host, target.port))) return true;
     return `${target.host}:${target.port} is not allowed by this cluster agent (it serves only the Kubernetes API at ${api.address}; add --allow to permit more)`;
   };
 }

@@ -114,7 +114,7 @@ export const AGENT_OPTIONS: AgentOptionSpec[] = [
   { key: 'logLevel', flags: '--log-level <level>', flag: '--log-level', env: ['PADDOCK_AGENT_LOG_LEVEL'], kind: 'value', help: `log level: ${LOG_LEVELS.join(', ')} (default: info)` },
   { key: 'allow', flags: '--allow <cidr-or-host:port>', flag: '--allow', env: ['PADDOCK_AGENT_ALLOW'], kind: 'list', help: 'also let the server open connections through this agent to this network (10.0.0.0/8) or host:port; repeat for more' },
   { key: 'clusterAgent', flags: '--cluster-agent', flag: '--cluster-agent', env: ['PADDOCK_AGENT_CLUSTER_AGENT', 'CATTLE_CLUSTER'], kind: 'boolean', help: "run as the cluster agent inside a Kubernetes cluster (what the import manifest deploys): report that cluster's API, read from KUBERNETES_SERVICE_HOST/PORT and the pod's service account, and let the server reach only it" },
-  { key: 'serviceAccountDir', flags: '--service-account-dir <dir>', flag: '--service-account-dir', env: ['PADDOCK_AGENT_SERVICE_ACCOUNT_DIR'], kind: 'value', help: `with --cluster-agent: the directory holding the service account's token and ca.crt (default: ${'/var/run/secrets/kubernetes.io/serviceaccount'})` },
+  { key: 'serviceAccountDir', flags: '--service-account-dir <dir>', flag: '--service-account-dir', env: ['PADDOCK_AGENT_SERVICE_ACCOUNT_DIR'], kind: 'value', help: `with --cluster-agent: the directory holding the service account's token and ca.crt (default: ${DEFAULT_SERVICE_ACCOUNT_DIR})` },
   { key: 'pingTimeout', flags: '--ping-timeout <seconds>', flag: '--ping-timeout', env: ['PADDOCK_AGENT_PING_TIMEOUT'], kind: 'value', help: `consider the tunnel dead after this many seconds without a ping or pong (default: ${DEFAULT_PING_TIMEOUT_SECONDS})` },
 ];
 
@@ -163,6 +163,15 @@ function pickList(raw: RawAgentOptions, env: NodeJS.ProcessEnv, key: keyof RawAg
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 
+/** The env var `name` of a boolean option (true/false, 1/0, yes/no, on/off); undefined when unset or blank. */
+function envBoolean(spec: AgentOptionSpec, env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const text = env[name]?.trim().toLowerCase();
+  if (!text) return undefined;
+  if (TRUE.has(text)) return true;
+  if (FALSE.has(text)) return false;
+  throw new AgentConfigError(`${fromEnv(spec, name)} must be true or false, got "${env[name]}"`);
+}
+
 /**
  * Roles from the highest source that mentions any: role flags, then PADDOCK_AGENT_<ROLE> env booleans,
  * then CATTLE_ROLE. A source that mentions roles but yields none is an error; no source at all means worker.
@@ -178,12 +187,8 @@ function parseRoles(raw: RawAgentOptions, env: NodeJS.ProcessEnv): Role[] {
   for (const key of roleKeys) {
     const spec = specOf(key);
     for (const name of spec.env) {
-      const text = env[name]?.trim().toLowerCase();
-      if (!text) continue;
-      if (!TRUE.has(text) && !FALSE.has(text)) {
-        throw new AgentConfigError(`${fromEnv(spec, name)} must be true or false, got "${env[name]}"`);
-      }
-      envFlags.set(key, TRUE.has(text));
+      const on = envBoolean(spec, env, name);
+      if (on !== undefined) envFlags.set(key, on);
     }
   }
   if (envFlags.size > 0) {
@@ -346,11 +351,8 @@ function parseBoolean(raw: RawAgentOptions, env: NodeJS.ProcessEnv, key: 'cluste
   if (raw[key] === true) return true;
   const spec = specOf(key);
   for (const name of spec.env) {
-    const text = env[name]?.trim().toLowerCase();
-    if (!text) continue;
-    if (TRUE.has(text)) return true;
-    if (FALSE.has(text)) return false;
-    throw new AgentConfigError(`${fromEnv(spec, name)} must be true or false, got "${env[name]}"`);
+    const on = envBoolean(spec, env, name);
+    if (on !== undefined) return on;
   }
   return false;
 }

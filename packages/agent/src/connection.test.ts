@@ -1,12 +1,12 @@
 // keepConnected against plain ws servers standing in for replicas: the order it tries them, what it sends.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { TunnelLogFn } from '@paddock/tunnel';
 import { WebSocketServer } from 'ws';
 import { Backoff } from './backoff.js';
 import { keepConnected } from './connection.js';
+import { closedPort } from './testing/network.js';
 import { TrustError } from './trust.js';
 
 interface Visit {
@@ -30,21 +30,12 @@ async function replica(name: string, visits: Visit[]) {
   return { url: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`, close: () => new Promise((r) => wss.close(r)) };
 }
 
-/** A URL where nothing listens. */
-async function deadUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
-
 test('moves on to the next server at once, registers once, and checks each server before connecting to it', async () => {
   const visits: Visit[] = [];
   const stop = new AbortController();
   const a = await replica('a', visits);
   const b = await replica('b', visits);
-  const dead = await deadUrl();
+  const dead = `http://127.0.0.1:${await closedPort()}`;
   const untrusted = await replica('untrusted', visits);
   const checked: string[] = [];
   const logs: { level: string; fields: Record<string, unknown>; msg: string }[] = [];

@@ -69,7 +69,7 @@ export async function keepConnected(options: ConnectionOptions): Promise<AgentOu
 
   while (!options.signal?.aborted) {
     const server = rotation.current;
-    const attempt = await attemptOn(server, caFor, options, nodeId, (id) => (nodeId = id), () => {
+    const attempt = await connectOnce(server, caFor, options, nodeId, (id) => (nodeId = id), () => {
       rotation.connected();
       logged.clear();
       state(server, 'connected', { nodeId });
@@ -97,8 +97,15 @@ export async function keepConnected(options: ConnectionOptions): Promise<AgentOu
   return { kind: 'stopped' };
 }
 
+function connectUrl(server: string, register: boolean): string {
+  const url = new URL(server);
+  url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+  url.pathname = register ? '/v3/connect/register' : '/v3/connect';
+  return url.toString();
+}
+
 /** One attempt on `server`: its CA first (a TrustError fails the attempt), then the tunnel until it ends. */
-async function attemptOn(
+async function connectOnce(
   server: string,
   caFor: (server: string) => Promise<string | undefined>,
   options: ConnectionOptions,
@@ -113,24 +120,6 @@ async function attemptOn(
     if (!(err instanceof TrustError)) throw err;
     return { kind: err.reason === 'unreachable' ? 'failed' : 'untrusted', message: err.message };
   }
-  return connectOnce(server, ca, options, nodeId, learnNodeId, onOpen);
-}
-
-function connectUrl(server: string, register: boolean): string {
-  const url = new URL(server);
-  url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
-  url.pathname = register ? '/v3/connect/register' : '/v3/connect';
-  return url.toString();
-}
-
-function connectOnce(
-  server: string,
-  ca: string | undefined,
-  options: ConnectionOptions,
-  nodeId: string | undefined,
-  learnNodeId: (id: string) => void,
-  onOpen: () => void,
-): Promise<Attempt> {
   const params = Buffer.from(JSON.stringify({ ...options.params, ...(nodeId ? { nodeId } : {}) })).toString('base64');
   const ws = new WebSocket(connectUrl(server, nodeId === undefined), {
     headers: { 'X-API-Tunnel-Token': options.token, 'X-API-Tunnel-Params': params },

@@ -1,6 +1,5 @@
 import { pino } from 'pino';
 import { readHostNetwork } from './address.js';
-import { allowRuleMatches } from './allow.js';
 import { buildAgentCommand } from './cli.js';
 import { clusterAgentDialPolicy, clusterAgentParams, readInClusterApi } from './cluster-agent.js';
 import type { AgentConfig } from './config.js';
@@ -72,8 +71,7 @@ async function nodeIdentity(config: AgentConfig): Promise<AgentIdentity> {
 /** A cluster agent: the API of the cluster it runs in, which is all the server may reach (and `--allow`). */
 async function clusterAgentIdentity(config: AgentConfig): Promise<AgentIdentity> {
   const api = await readInClusterApi(process.env, config.serviceAccountDir);
-  const extra = (t: { host: string; port: number }) => config.allow.some((rule) => allowRuleMatches(rule, t.host, t.port));
-  return { params: clusterAgentParams(api), allow: clusterAgentDialPolicy(api, extra), describe: { clusterAgent: true, api: api.address } };
+  return { params: clusterAgentParams(api), allow: clusterAgentDialPolicy(api, config.allow), describe: { clusterAgent: true, api: api.address } };
 }
 
 /** `paddock agent ...` as a commander subcommand. */

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { closedPort } from './testing/network.js';
 import { acceptedChecksums, CACERTS_PATH, fetchTrustedCa, normaliseCaPem, ServerTrust, tlsOptionsFor, TrustError } from './trust.js';
 
 /** A self-signed certificate for 127.0.0.1 (its own CA), as openssl writes it (ending in "\n"). */
@@ -86,13 +87,7 @@ async function trustError(promise: Promise<unknown>, ...parts: string[]): Promis
 }
 
 /** An https URL on 127.0.0.1 where nothing listens. */
-async function closedUrl(): Promise<string> {
-  const closed = createServer({ cert: ca.cert, key: ca.key });
-  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-  const port = (closed.address() as AddressInfo).port;
-  await new Promise((resolve) => closed.close(resolve));
-  return `https://127.0.0.1:${port}`;
-}
+const closedUrl = async (): Promise<string> => `https://127.0.0.1:${await closedPort()}`;
 
 /** GET over verified TLS with the given options; resolves with the status or rejects with the TLS error. */
 const verifiedGet = (options: RequestOptions): Promise<number> =>

@@ -159,12 +159,10 @@ export async function fetchTrustedCa(
  */
 export class ServerTrust {
   readonly #caChecksum: string | undefined;
-  readonly #timeoutMs: number | undefined;
   readonly #pinned = new Map<string, string>();
 
-  constructor(caChecksum: string | undefined, options: { timeoutMs?: number } = {}) {
+  constructor(caChecksum: string | undefined) {
     this.#caChecksum = caChecksum;
-    this.#timeoutMs = options.timeoutMs;
   }
 
   /** The CA PEM to trust for `server` (undefined: the system store); fetched and checked the first time. Throws TrustError. */
@@ -172,7 +170,7 @@ export class ServerTrust {
     if (this.#caChecksum === undefined) return undefined;
     const known = this.#pinned.get(server);
     if (known !== undefined) return known;
-    const pem = await fetchTrustedCa({ server, caChecksum: this.#caChecksum }, { timeoutMs: this.#timeoutMs });
+    const pem = await fetchTrustedCa({ server, caChecksum: this.#caChecksum });
     if (pem !== undefined) this.#pinned.set(server, pem);
     return pem;
   }

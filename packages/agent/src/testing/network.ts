@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { HostNetwork } from '../address.js';
 
@@ -46,3 +47,12 @@ export const TEST_NETWORK: HostNetwork = {
     ['eth0', '0000000A', '0001', 0, '000000FF'],
   ]),
 };
+
+/** A port on 127.0.0.1 where nothing listens: the OS picked it for a server that is closed again. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
